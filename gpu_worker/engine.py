@@ -78,6 +78,21 @@ class SynthesisResult:
     seconds: float = field(default=0.0)
 
 
+def judge(samples: np.ndarray, cap: int, text: str, max_seconds_per_character: float) -> tuple[str, str] | None:
+    """Why generated audio must not be returned as good audio, as (code, message); None if it may."""
+    frames = len(samples) // SAMPLES_PER_FRAME
+    if audio.has_invalid_samples(samples):
+        return "invalid_audio", "generation produced NaN or infinite samples"
+    if frames >= cap - 1:
+        return "frame_cap", f"generation reached its cap of {cap} frames without ending"
+    if audio.is_silent(samples):
+        return "silent_audio", "generation produced silence"
+    # Off by default: the random-weight test model stops at random lengths.
+    if max_seconds_per_character and len(samples) / SAMPLE_RATE > 1.0 + max_seconds_per_character * len(text):
+        return "too_long", f"generation is implausibly long for {len(text)} characters"
+    return None
+
+
 def reference_key(data: bytes, ref_text: str | None) -> str:
     return "reference:" + hashlib.sha256(data + b"\0" + (ref_text or "").encode()).hexdigest()
 
@@ -206,7 +221,7 @@ class LoadedModel:
             still_failing = []
             for segment, cap, wav in zip(pending, caps, wavs, strict=True):
                 samples = np.asarray(wav, dtype=np.float32)
-                failure = self._judge(segment, samples, cap)
+                failure = judge(samples, cap, segment.text, self.settings.max_seconds_per_character)
                 if failure is None:
                     outcomes[segment.index] = SegmentOutcome(segment.index, samples, attempts=attempt)
                 else:
@@ -233,16 +248,3 @@ class LoadedModel:
             voice_clone_prompt=[voice.prompt],
             max_new_tokens=max_new_tokens,
         )
-
-    def _judge(self, segment: Segment, samples: np.ndarray, cap: int) -> tuple[str, str] | None:
-        frames = len(samples) // SAMPLES_PER_FRAME
-        if audio.has_invalid_samples(samples):
-            return "invalid_audio", "generation produced NaN or infinite samples"
-        if frames >= cap - 1:
-            return "frame_cap", f"generation reached its cap of {cap} frames without ending"
-        if audio.is_silent(samples):
-            return "silent_audio", "generation produced silence"
-        limit = self.settings.max_seconds_per_character
-        if limit and len(samples) / SAMPLE_RATE > 1.0 + limit * len(segment.text):
-            return "too_long", f"generation is implausibly long for {len(segment.text)} characters"
-        return None

@@ -1,0 +1,72 @@
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.processes import ROOT, free_port, running, wait_for_http
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoints(tmp_path_factory) -> dict[str, Path]:
+    """Both tiny checkpoints, written by the real command line entry point."""
+    root = tmp_path_factory.mktemp("checkpoints")
+    paths = {kind: root / kind for kind in ("base", "custom_voice")}
+    builds = [
+        subprocess.Popen(
+            [sys.executable, "-m", "gpu_worker.tiny_model", str(path), "--kind", kind],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for kind, path in paths.items()
+    ]
+    for build in builds:
+        output, _ = build.communicate(timeout=300)
+        assert build.returncode == 0, output.decode()
+    return paths
+
+
+@dataclass
+class ModelServer:
+    url: str
+    model_log: Path
+    checkpoints: dict[str, Path]
+
+    def post(self, path: str, **kwargs) -> httpx.Response:
+        return httpx.post(self.url + path, timeout=120, **kwargs)
+
+
+def model_server_env(port: int, model_log: Path, clone_model: Path | None, preset_model: Path | None) -> dict:
+    return {
+        "PORT": str(port),
+        "TTS_HOST": "127.0.0.1",
+        "MODEL_LOG": str(model_log),
+        "TTS_MODEL": str(clone_model or ""),
+        "TTS_PRESET_MODEL": str(preset_model or ""),
+        "CONTAINER_ID": "test-instance-7",
+        "HF_HUB_OFFLINE": "1",
+    }
+
+
+def start_model_server(tmp_path: Path, clone_model: Path | None, preset_model: Path | None, checkpoints):
+    port = free_port()
+    model_log = tmp_path / "model.log"
+    env = model_server_env(port, model_log, clone_model, preset_model)
+    log_path = tmp_path / "server.out"
+    with running(["-m", "gpu_worker.server"], env, log_path) as process:
+        wait_for_http(f"http://127.0.0.1:{port}/health", process, log_path)
+        yield ModelServer(f"http://127.0.0.1:{port}", model_log, checkpoints)
+
+
+@pytest.fixture(scope="session")
+def model_server(tiny_checkpoints, tmp_path_factory):
+    """A model server with both tiny models: presets and cloning."""
+    yield from start_model_server(
+        tmp_path_factory.mktemp("model-server"),
+        tiny_checkpoints["base"],
+        tiny_checkpoints["custom_voice"],
+        tiny_checkpoints,
+    )

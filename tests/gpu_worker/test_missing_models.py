@@ -1,0 +1,36 @@
+import httpx
+import pytest
+
+from tests.gpu_worker.conftest import start_model_server
+from tests.support.audio import reference_base64
+
+
+@pytest.fixture(scope="module")
+def clone_only_server(tiny_checkpoints, tmp_path_factory):
+    """A worker started offline with one local directory and no preset model."""
+    yield from start_model_server(
+        tmp_path_factory.mktemp("clone-only"), tiny_checkpoints["base"], None, tiny_checkpoints
+    )
+
+
+def test_it_starts_with_the_one_model_it_was_given(clone_only_server):
+    models = httpx.get(clone_only_server.url + "/health").json()["models"]
+
+    assert [model["type"] for model in models] == ["base"]
+
+
+@pytest.mark.parametrize("voice", ["default", "ryan"])
+def test_a_preset_request_names_the_model_that_would_serve_it(clone_only_server, voice):
+    response = clone_only_server.post("/synthesize", json={"text": "Hello.", "voice": voice})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "model_not_loaded"
+    assert "TTS_PRESET_MODEL" in response.json()["error"]
+
+
+def test_cloning_still_works(clone_only_server):
+    response = clone_only_server.post(
+        "/synthesize", json={"text": "Hello.", "voice": "clone", "voice_data": reference_base64()}
+    )
+
+    assert response.status_code == 200
