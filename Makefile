@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-REQUIREMENTS := requirements-dev.txt gpu_worker/requirements.txt gpu_worker/requirements-qwen.txt
+REQUIREMENTS := requirements.txt requirements-dev.txt gpu_worker/requirements.txt gpu_worker/requirements-qwen.txt
 
 MODELS := var/models
 TINY_MODELS := $(MODELS)/tiny-base/config.json $(MODELS)/tiny-custom_voice/config.json

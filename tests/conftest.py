@@ -1,7 +1,38 @@
 import pytest
 
+from tests.support.model_server import build_tiny_checkpoints, start_model_server
+from tests.support.service import client_for
+
 
 @pytest.fixture(scope="module")
 def monkeypatch_module():
     with pytest.MonkeyPatch.context() as patch:
         yield patch
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoints(tmp_path_factory):
+    return build_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))
+
+
+@pytest.fixture(scope="session")
+def model_server(tiny_checkpoints, tmp_path_factory):
+    """A model server with both tiny models: presets and cloning."""
+    yield from start_model_server(
+        tmp_path_factory.mktemp("model-server"),
+        tiny_checkpoints["base"],
+        tiny_checkpoints["custom_voice"],
+        tiny_checkpoints,
+    )
+
+
+@pytest.fixture
+def owner(db):
+    """An API client with a key of the account that owns what the test makes."""
+    return client_for("owner")
+
+
+@pytest.fixture
+def stranger(db):
+    """An API client of another account."""
+    return client_for("stranger")

@@ -5,7 +5,7 @@ import pytest
 
 from gpu_worker.config import Settings
 from gpu_worker.engine import LoadedModel, PresetVoice, Segment, judge
-from tests.gpu_worker.conftest import start_model_server
+from tests.support.model_server import start_model_server
 
 GOOD = np.sin(np.linspace(0, 400, 1920 * 10)).astype(np.float32) * 0.3
 

@@ -1,8 +1,8 @@
 import httpx
 import pytest
 
-from tests.gpu_worker.conftest import start_model_server
 from tests.support.audio import reference_base64
+from tests.support.model_server import start_model_server
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import httpx
 import pytest
 from Crypto.PublicKey import RSA
 
-from tests.gpu_worker.conftest import model_server_env
 from tests.support.audio import reference_base64, wav_info
 from tests.support.fake_vast import FakeVast
+from tests.support.model_server import model_server_env
 from tests.support.processes import alive_and, free_port, running, wait_until
 
 SECONDS_BEFORE_MODEL_STARTS = 4

@@ -1,18 +1,17 @@
+"""The gpu_worker model server as tests run it: tiny checkpoints, loopback, offline."""
+
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.support.processes import ROOT, free_port, running, wait_for_http
 
 
-@pytest.fixture(scope="session")
-def tiny_checkpoints(tmp_path_factory) -> dict[str, Path]:
-    """Both tiny checkpoints, written by the real command line entry point."""
-    root = tmp_path_factory.mktemp("checkpoints")
+def build_tiny_checkpoints(root: Path) -> dict[str, Path]:
+    """Both tiny checkpoints, written by the real command line entry point, in parallel."""
     paths = {kind: root / kind for kind in ("base", "custom_voice")}
     builds = [
         subprocess.Popen(
@@ -25,7 +24,8 @@ def tiny_checkpoints(tmp_path_factory) -> dict[str, Path]:
     ]
     for build in builds:
         output, _ = build.communicate(timeout=300)
-        assert build.returncode == 0, output.decode()
+        if build.returncode != 0:
+            raise RuntimeError(output.decode())
     return paths
 
 
@@ -52,6 +52,7 @@ def model_server_env(port: int, model_log: Path, clone_model: Path | None, prese
 
 
 def start_model_server(tmp_path: Path, clone_model: Path | None, preset_model: Path | None, checkpoints):
+    """Generator for a fixture: a running model server, stopped when the fixture ends."""
     port = free_port()
     model_log = tmp_path / "model.log"
     env = model_server_env(port, model_log, clone_model, preset_model)
@@ -59,14 +60,3 @@ def start_model_server(tmp_path: Path, clone_model: Path | None, preset_model: P
     with running(["-m", "gpu_worker.server"], env, log_path) as process:
         wait_for_http(f"http://127.0.0.1:{port}/health", process, log_path)
         yield ModelServer(f"http://127.0.0.1:{port}", model_log, checkpoints)
-
-
-@pytest.fixture(scope="session")
-def model_server(tiny_checkpoints, tmp_path_factory):
-    """A model server with both tiny models: presets and cloning."""
-    yield from start_model_server(
-        tmp_path_factory.mktemp("model-server"),
-        tiny_checkpoints["base"],
-        tiny_checkpoints["custom_voice"],
-        tiny_checkpoints,
-    )

@@ -1,0 +1,29 @@
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Account, ApiKey
+
+KEY_PREFIX = "lrt_"
+
+
+def account_get_or_create(*, name: str) -> Account:
+    account, _ = Account.objects.get_or_create(name=name)
+    return account
+
+
+@transaction.atomic
+def api_key_create(*, account: Account, name: str = "") -> tuple[ApiKey, str]:
+    """Make a key for the account; the key itself is returned once and never stored."""
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    api_key = ApiKey.objects.create(account=account, name=name, prefix=key[:12], digest=ApiKey.digest_of(key))
+    return api_key, key
+
+
+def api_key_revoke(*, api_key: ApiKey) -> None:
+    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def api_key_activate(*, api_key: ApiKey) -> None:
+    ApiKey.objects.filter(pk=api_key.pk).update(revoked_at=None)

@@ -1,0 +1,202 @@
+"""Settings for libread-tts, read from the environment.
+
+With nothing set, the service runs on embedded defaults decided here, so ``make run`` and any
+``python manage.py ...`` in the same checkout see the same data: SQLite in ``var/``, a
+filesystem message broker in ``var/broker/``, files in ``var/media/`` and a local GPU worker.
+With ``DATABASE_URL`` and a Redis ``CELERY_BROKER_URL`` it is the production stack.
+"""
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from libread_tts.env import env, env_bool, env_float, env_int, env_list
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env("TTS_VAR_DIR") or BASE_DIR / "var")
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def local_secret_key() -> str:
+    """A key made once per checkout for embedded mode; production sets SECRET_KEY."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env("SECRET_KEY") or local_secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "accounts",
+    "synthesis",
+    "voices",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "libread_tts.urls"
+WSGI_APPLICATION = "libread_tts.wsgi.application"
+# The API's paths are exact, as LibRead's client writes them: no redirect to a trailing slash.
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: DATABASE_URL (PostgreSQL in production), else SQLite in var/. SQLite is tuned for a
+# web process and a worker process writing at once: WAL, a busy timeout, and transactions that
+# take the write lock at BEGIN, so two writers never deadlock upgrading read locks.
+DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    sqlite_path = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+    # A file, not :memory:, so a Celery worker process sees what the tests wrote.
+    DATABASES["default"]["TEST"] = {"NAME": str(sqlite_path.with_name(f"test_{sqlite_path.name}"))}
+else:
+    DATABASES["default"].update(CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env("STATIC_ROOT") or VAR_DIR / "static")
+MEDIA_ROOT = Path(env("MEDIA_ROOT") or VAR_DIR / "media")
+MEDIA_URL = "media/"  # not served publicly: audio goes out through the API and the admin
+
+# Large enough for a 50,000-character chapter in JSON; inline voice data is checked on its own.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 16 * 1024 * 1024)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
+    "EXCEPTION_HANDLER": "libread_tts.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "libread-tts",
+    "DESCRIPTION": "Text-to-speech jobs for LibRead: submit text, poll, fetch audio.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html
+CELERY_BROKER_URL = env("CELERY_BROKER_URL") or "filesystem://"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport needs no server; it does not redeliver unacknowledged
+    # messages, which the lease on claimed segments makes up for.
+    BROKER_DIR = VAR_DIR / "broker"
+    for folder in ("queue", "processed"):
+        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+else:
+    # Redis redelivers a message nobody acknowledged within this many seconds; it must exceed
+    # the longest task (task_time_limit) or a running task gets a twin.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_TASK_IGNORE_RESULT = True
+# Tasks are idempotent (segments are claimed with a lease), so acknowledge after running and
+# let a crashed worker's message be delivered again.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540, minimum=10)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600, minimum=10)
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {"synthesis.tasks.synthesize_job": {"queue": "synthesis"}}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stalled-jobs": {"task": "synthesis.tasks.requeue_stalled_jobs", "schedule": timedelta(minutes=1)},
+    "delete-expired-jobs": {"task": "synthesis.tasks.delete_expired_jobs", "schedule": timedelta(hours=1)},
+}
+if CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 10**9) <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT")
+
+# TTS
+TTS_ENGINES = ("local",)
+TTS_DEFAULT_ENGINE = env("TTS_DEFAULT_ENGINE") or "local"
+if TTS_DEFAULT_ENGINE not in TTS_ENGINES:
+    raise ImproperlyConfigured(f"TTS_DEFAULT_ENGINE must be one of {', '.join(TTS_ENGINES)}")
+GPU_WORKER_URL = env("GPU_WORKER_URL") or "http://127.0.0.1:8080"
+# The worker's own per-text limit (its TTS_MAX_LENGTH): no segment is ever longer.
+TTS_WORKER_MAX_LENGTH = env_int("TTS_WORKER_MAX_LENGTH", 5000, minimum=50)
+TTS_JOB_MAX_CHARACTERS = env_int("TTS_JOB_MAX_CHARACTERS", 100_000, minimum=1)
+TTS_VOICE_DATA_MAX_BYTES = env_int("TTS_VOICE_DATA_MAX_BYTES", 10_000_000, minimum=1000)
+TTS_BATCH_SEGMENTS = env_int("TTS_BATCH_SEGMENTS", 8, minimum=1)
+TTS_SEGMENT_MAX_ATTEMPTS = env_int("TTS_SEGMENT_MAX_ATTEMPTS", 3, minimum=1)
+TTS_WORKER_TIMEOUT = env_float("TTS_WORKER_TIMEOUT", 240.0, minimum=1.0)
+# A claimed segment not finished within this time is claimed again (its worker died).
+TTS_CLAIM_LEASE_SECONDS = env_int("TTS_CLAIM_LEASE_SECONDS", 900, minimum=10)
+# How long a job waits for a GPU worker to become ready (a cold start) before it fails.
+TTS_COLD_START_TIMEOUT = env_int("TTS_COLD_START_TIMEOUT", 900, minimum=1)
+TTS_JOB_RETENTION_HOURS = env_int("TTS_JOB_RETENTION_HOURS", 72, minimum=1)
+TTS_RETRY_AFTER_SECONDS = env_int("TTS_RETRY_AFTER_SECONDS", 1, minimum=1)
+TTS_ANONYMOUS_ACCOUNT = env("TTS_ANONYMOUS_ACCOUNT")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL") or "INFO"},
+}

@@ -1,0 +1,10 @@
+"""Settings for the test suite: the embedded-mode files live apart from `make run`'s."""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("TTS_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test"))
+
+from libread_tts.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.permissions import AllowAny
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/tts/v1/tts/", include("synthesis.urls")),
+    path(
+        "api/tts/v1/schema",
+        SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]),
+        name="schema",
+    ),
+]
+
+handler404 = "libread_tts.errors.not_found"
+handler500 = "libread_tts.errors.server_error"

@@ -1,0 +1,14 @@
+from django.conf import settings
+
+from synthesis.engines.base import Engine
+from synthesis.engines.local import LocalEngine
+
+ENGINES: dict[str, type[Engine]] = {"local": LocalEngine}
+
+
+def engine_names() -> list[str]:
+    return [name for name in settings.TTS_ENGINES if name in ENGINES]
+
+
+def get_engine(name: str) -> Engine:
+    return ENGINES[name]()

@@ -1,0 +1,77 @@
+"""The engine seam: how the service asks a GPU worker for speech, whatever hosts the worker.
+
+An engine sends one batch of segments (one voice, one language, one seed) to a worker and
+returns each segment's WAV or error; it also builds clone prompts for stored voices. The
+``local`` engine posts to a worker's URL; the ``vastai`` engine goes through Vast.ai's route
+service to one of its serverless workers. Both send the same bodies (``payload.py``).
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+
+class EngineError(Exception):
+    """The worker refused the request: retrying the same request will not help."""
+
+
+class TransientEngineError(EngineError):
+    """The worker could not be reached or failed; the same request may succeed later."""
+
+
+class WorkerNotReady(TransientEngineError):
+    """No GPU worker is ready yet (a cold start): the job waits, without spending attempts."""
+
+
+@dataclass(frozen=True)
+class Voice:
+    name: str  # "default", a preset speaker, or "clone"
+    instruct: str = ""
+    reference: bytes | None = None  # audio of an inline clone
+    ref_text: str = ""
+
+
+@dataclass(frozen=True)
+class SegmentText:
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Batch:
+    segments: list[SegmentText]
+    language: str
+    voice: Voice
+    seed: int
+
+
+@dataclass(frozen=True)
+class SegmentAudio:
+    index: int
+    wav: bytes | None
+    duration: float | None = None
+    error: str = ""
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    segments: list[SegmentAudio]
+    model: str
+    instance_id: str
+    gpu_seconds: float
+    details: dict = field(default_factory=dict)
+
+
+class Engine(ABC):
+    name: str
+
+    @abstractmethod
+    def missing_configuration(self) -> list[str]:
+        """Settings that must be set before this engine can work; empty when it can."""
+
+    @abstractmethod
+    def health(self) -> dict:
+        """What is configured and whether the worker answers, for the health endpoint."""
+
+    @abstractmethod
+    def synthesize(self, batch: Batch) -> BatchResult: ...

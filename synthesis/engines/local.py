@@ -1,0 +1,61 @@
+"""The ``local`` engine: a gpu_worker model server at GPU_WORKER_URL, on this host or the network."""
+
+import httpx
+from django.conf import settings
+
+from synthesis.engines.base import Batch, BatchResult, Engine, EngineError, TransientEngineError, WorkerNotReady
+from synthesis.engines.payload import batch_result, synthesis_payload
+
+RETRYABLE_STATUSES = {408, 429, 500, 502, 503, 504}
+
+
+def worker_error(response: httpx.Response) -> EngineError:
+    try:
+        body = response.json()
+        message, code = body.get("error", response.text), body.get("code", "")
+    except ValueError:
+        message, code = response.text[:200], ""
+    if response.status_code == 503 and code == "loading":
+        return WorkerNotReady("The GPU worker is loading its models; synthesis starts when it is ready.")
+    if response.status_code in RETRYABLE_STATUSES:
+        return TransientEngineError(f"GPU worker answered {response.status_code}: {message}")
+    return EngineError(f"GPU worker refused the request ({response.status_code}): {message}")
+
+
+class LocalEngine(Engine):
+    name = "local"
+
+    def __init__(self, url: str | None = None):
+        self.url = (url or settings.GPU_WORKER_URL).rstrip("/")
+
+    def missing_configuration(self) -> list[str]:
+        return [] if self.url else ["GPU_WORKER_URL"]
+
+    def health(self) -> dict:
+        state = {"url": self.url, "configured": True}
+        try:
+            response = httpx.get(f"{self.url}/health", timeout=5)
+            state.update(reachable=True, ready=response.status_code == 200)
+            if response.status_code == 200:
+                worker = response.json()
+                state["models"] = [{"id": model["id"], "type": model["type"]} for model in worker["models"]]
+        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            state.update(reachable=False, ready=False, error=str(exc))
+        return state
+
+    def post(self, path: str, payload: dict) -> dict:
+        try:
+            response = httpx.post(f"{self.url}{path}", json=payload, timeout=settings.TTS_WORKER_TIMEOUT)
+        except httpx.ConnectError as exc:
+            raise WorkerNotReady(f"The GPU worker at {self.url} is not reachable yet ({exc}).") from None
+        except httpx.HTTPError as exc:
+            raise TransientEngineError(f"GPU worker request failed: {type(exc).__name__}: {exc}") from None
+        if response.status_code != 200:
+            raise worker_error(response)
+        try:
+            return response.json()
+        except ValueError:
+            raise TransientEngineError("the GPU worker's answer is not JSON") from None
+
+    def synthesize(self, batch: Batch) -> BatchResult:
+        return batch_result(self.post("/synthesize", synthesis_payload(batch)), batch)

@@ -1,0 +1,46 @@
+"""The GPU worker's request and answer bodies (gpu_worker/README.md), shared by every engine."""
+
+import base64
+
+from synthesis.engines.base import Batch, BatchResult, EngineError, SegmentAudio
+
+
+def synthesis_payload(batch: Batch) -> dict:
+    payload = {
+        "segments": [{"index": segment.index, "text": segment.text} for segment in batch.segments],
+        "language": batch.language,
+        "voice": batch.voice.name,
+        "seed": batch.seed,
+    }
+    if batch.voice.instruct:
+        payload["instruct"] = batch.voice.instruct
+    if batch.voice.reference is not None:
+        payload["voice_data"] = base64.b64encode(batch.voice.reference).decode()
+        if batch.voice.ref_text:
+            payload["ref_text"] = batch.voice.ref_text
+    return payload
+
+
+def workload(batch: Batch) -> int:
+    """The request's cost in the worker's unit: characters of text."""
+    return sum(len(segment.text) for segment in batch.segments)
+
+
+def batch_result(answer: dict, batch: Batch) -> BatchResult:
+    try:
+        by_index = {item["index"]: item for item in answer["segments"]}
+        segments = []
+        for segment in batch.segments:
+            item = by_index[segment.index]
+            if item["status"] == "success":
+                segments.append(SegmentAudio(segment.index, base64.b64decode(item["audio"]), float(item["duration"])))
+            else:
+                segments.append(SegmentAudio(segment.index, None, error=item["error"], code=item["code"]))
+        return BatchResult(
+            segments=segments,
+            model=answer["model"],
+            instance_id=str(answer["instance_id"]),
+            gpu_seconds=float(answer["synthesis_time"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise EngineError(f"the GPU worker's answer is malformed ({type(exc).__name__}: {exc})") from None

@@ -1,0 +1,89 @@
+import base64
+import binascii
+
+from django.conf import settings
+from django.urls import reverse
+from rest_framework import serializers
+
+from synthesis import audio
+from synthesis.models import Segment, SynthesisJob
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and other non-strings instead of converting them."""
+
+    default_error_messages = {"not_a_string": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class JobCreateInput(serializers.Serializer):
+    text = StrictCharField(trim_whitespace=False)
+    engine = StrictCharField(required=False)
+    language = StrictCharField(required=False, default="auto")
+    voice = StrictCharField(required=False, default="default")
+    voice_data = StrictCharField(required=False)
+    ref_text = StrictCharField(required=False, allow_blank=True, default="")
+    instruct = StrictCharField(required=False, allow_blank=True, default="", max_length=500)
+    format = serializers.ChoiceField(choices=list(audio.FORMATS), required=False, default="wav")
+
+    def validate_text(self, text: str) -> str:
+        if not text.strip():
+            raise serializers.ValidationError("Text is empty.", code="blank")
+        return text
+
+    def validate_voice_data(self, voice_data: str) -> bytes:
+        if voice_data.startswith("data:"):
+            voice_data = voice_data.partition(",")[2]
+        limit = settings.TTS_VOICE_DATA_MAX_BYTES
+        # base64 is 4/3 the size of what it encodes: refuse oversized input before decoding it.
+        if len(voice_data) * 3 // 4 > limit:
+            raise serializers.ValidationError(f"Reference audio is over {limit // 1_000_000} MB.", code="too_large")
+        try:
+            return base64.b64decode(voice_data, validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError("Not valid base64.", code="invalid_base64") from None
+
+
+def segment_json(segment: Segment, job: SynthesisJob) -> dict:
+    ready = segment.status == Segment.Status.READY
+    return {
+        "id": segment.index,
+        "index": segment.index,
+        "status": segment.status,
+        "audio_url": reverse("segment-audio", args=[job.public_id, segment.index]) if ready else None,
+        "duration": segment.duration,
+        "error": segment.error or None,
+    }
+
+
+def job_json(job: SynthesisJob) -> dict:
+    segments = list(job.segments.all())
+    ready = [segment for segment in segments if segment.status == Segment.Status.READY]
+    complete = job.status == SynthesisJob.Status.COMPLETE
+    return {
+        "job_id": job.public_id,
+        "status": job.status,
+        "engine": job.engine,
+        "language": job.language,
+        "voice": job.voice,
+        "format": job.format,
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+        "message": job.message or None,
+        "error": job.error or None,
+        "progress": {"segments_total": len(segments), "segments_ready": len(ready)},
+        "segments": [segment_json(segment, job) for segment in segments],
+        "audio_url": reverse("job-audio", args=[job.public_id, job.format]) if complete else None,
+        "duration": job.duration,
+        "sample_rate": job.sample_rate,
+        "usage": {
+            "characters": sum(len(segment.text) for segment in ready),
+            "audio_seconds": round(sum(segment.duration or 0 for segment in ready), 3),
+            "gpu_seconds": round(job.gpu_seconds, 3),
+            "cost_usd": None,
+        },
+    }

@@ -1,0 +1,337 @@
+"""Every write to jobs and segments. Views and tasks parse, call these, and answer."""
+
+import logging
+import secrets
+import shutil
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from rest_framework import status
+
+from accounts.models import Account
+from libread_tts.errors import ServiceError
+from synthesis import audio
+from synthesis.engines import engine_names, get_engine
+from synthesis.engines.base import Batch, EngineError, SegmentText, TransientEngineError, Voice, WorkerNotReady
+from synthesis.models import Segment, SynthesisJob, new_public_id
+from synthesis.segmentation import split_text
+from voices.presets import LANGUAGES, voice_names
+
+logger = logging.getLogger(__name__)
+
+COLD_START_MESSAGE = "Waiting for a GPU worker to start; synthesis begins when one is ready."
+
+
+def job_create(
+    *,
+    account: Account,
+    text: str,
+    engine: str,
+    language: str = "auto",
+    voice: str = "default",
+    instruct: str = "",
+    voice_data: bytes | None = None,
+    ref_text: str = "",
+    audio_format: str = "wav",
+) -> SynthesisJob:
+    if engine not in engine_names():
+        raise ServiceError(f"Unknown engine {engine!r}: use one of {', '.join(engine_names())}", "unknown_engine")
+    missing = get_engine(engine).missing_configuration()
+    if missing:
+        raise ServiceError(
+            f"{engine} engine is not configured (set {', '.join(missing)})",
+            "engine_not_configured",
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    limit = settings.TTS_JOB_MAX_CHARACTERS
+    if len(text) > limit:
+        raise ServiceError(
+            f"Text has {len(text)} characters; a job takes at most {limit}. Split the chapter into several jobs.",
+            "text_too_long",
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    language = language.strip().lower() or "auto"
+    if language not in LANGUAGES:
+        raise ServiceError(f"Unknown language {language!r}: use one of {', '.join(LANGUAGES)}", "unknown_language")
+    voice = voice.strip() or "default"
+    if voice.lower() not in voice_names():
+        raise ServiceError(f"Unknown voice {voice!r}: use one of {', '.join(voice_names())}", "unknown_voice")
+    voice = voice.lower()
+    if voice == "clone" and not voice_data:
+        raise ServiceError("voice: clone needs voice_data, base64 WAV of 5-30 s of clear speech", "missing_voice_data")
+    if voice != "clone" and voice_data:
+        raise ServiceError("voice_data is only used with voice: clone", "unexpected_voice_data")
+    if voice == "clone" and instruct:
+        raise ServiceError("instruct works with preset voices only, not with cloned ones", "invalid_instruct")
+
+    pieces = split_text(text, language, max_length=settings.TTS_WORKER_MAX_LENGTH)
+    with transaction.atomic():
+        job = SynthesisJob.objects.create(
+            public_id=new_public_id(engine),
+            account=account,
+            engine=engine,
+            text=text,
+            language=language,
+            voice=voice,
+            instruct=instruct,
+            ref_text=ref_text,
+            format=audio_format,
+            seed=secrets.randbelow(2**31),
+        )
+        if voice_data:
+            job.voice_data.save("reference.wav", ContentFile(voice_data), save=True)
+        Segment.objects.bulk_create(
+            Segment(job=job, index=piece.index, text=piece.text, pause_after_ms=piece.pause_after_ms)
+            for piece in pieces
+        )
+        job_enqueue(job)
+    return job
+
+
+def job_enqueue(job: SynthesisJob) -> None:
+    from synthesis.tasks import synthesize_job
+
+    transaction.on_commit(lambda: synthesize_job.delay(job.pk))
+
+
+def job_cancel(*, job: SynthesisJob) -> SynthesisJob:
+    """Stop the job: segments not yet sent are never sent; those on a GPU finish and are kept."""
+    with transaction.atomic():
+        SynthesisJob.objects.filter(pk=job.pk).exclude(status__in=SynthesisJob.FINISHED).update(
+            status=SynthesisJob.Status.CANCELED, message="Canceled.", finished_at=timezone.now()
+        )
+        job.segments.filter(status=Segment.Status.QUEUED).update(status=Segment.Status.CANCELED)
+    job.refresh_from_db()
+    return job
+
+
+def job_delete(*, job: SynthesisJob) -> None:
+    job_cancel(job=job)
+    folder = Path(settings.MEDIA_ROOT) / "jobs" / job.public_id
+    job.delete()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def job_retry(*, job: SynthesisJob) -> SynthesisJob:
+    """Run a failed or canceled job's unfinished segments again; ready ones are kept."""
+    if job.status not in (SynthesisJob.Status.ERROR, SynthesisJob.Status.CANCELED):
+        raise ServiceError(f"Job is {job.status}; only failed or canceled jobs can be retried", "not_retryable", 409)
+    with transaction.atomic():
+        job.segments.filter(status__in=[Segment.Status.ERROR, Segment.Status.CANCELED]).update(
+            status=Segment.Status.QUEUED, attempts=0, error="", claim_token=None, claimed_at=None
+        )
+        SynthesisJob.objects.filter(pk=job.pk).update(
+            status=SynthesisJob.Status.PROCESSING,
+            error="",
+            message="",
+            finished_at=None,
+            waiting_since=None,
+            audio="",
+            duration=None,
+        )
+        job_enqueue(job)
+    job.refresh_from_db()
+    return job
+
+
+def segments_claim(*, job: SynthesisJob) -> tuple[uuid.UUID, list[Segment]]:
+    """Claim the next segments to send, in reading order, under a lease.
+
+    The conditional UPDATE is what keeps a redelivered task from sending a segment twice: only
+    rows still queued (or whose lease ran out) change, and only the claimer's token marks them.
+    The first claim of a job takes one segment, so a reader hears the start early.
+    """
+    now = timezone.now()
+    claimable = Q(status=Segment.Status.QUEUED) | Q(
+        status=Segment.Status.PROCESSING, claimed_at__lt=now - timedelta(seconds=settings.TTS_CLAIM_LEASE_SECONDS)
+    )
+    started = job.segments.exclude(status=Segment.Status.QUEUED).exists()
+    size = settings.TTS_BATCH_SEGMENTS if started else 1
+    token = uuid.uuid4()
+    with transaction.atomic():
+        candidates = list(job.segments.filter(claimable).order_by("index").values_list("pk", flat=True)[:size])
+        Segment.objects.filter(claimable, pk__in=candidates).update(
+            status=Segment.Status.PROCESSING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
+        )
+    return token, list(Segment.objects.filter(claim_token=token).order_by("index"))
+
+
+def job_voice(job: SynthesisJob) -> Voice:
+    reference = None
+    if job.voice_data:
+        with job.voice_data.open("rb") as stored:
+            reference = stored.read()
+    return Voice(name=job.voice, instruct=job.instruct, reference=reference, ref_text=job.ref_text)
+
+
+def job_synthesize_next_batch(*, job_id: int) -> bool:
+    """Send the job's next batch to its engine and store what comes back.
+
+    Returns whether the job may have more to send. Raises TransientEngineError when the worker
+    could not do the work; the claimed segments are then queued again for the task's retry.
+    """
+    job = SynthesisJob.objects.filter(pk=job_id).first()
+    if job is None or job.is_finished:
+        return False
+    token, segments = segments_claim(job=job)
+    if not segments:
+        job_finish_if_done(job_id=job.pk)
+        return False
+    batch = Batch(
+        segments=[SegmentText(segment.index, segment.text) for segment in segments],
+        language=job.language,
+        voice=job_voice(job),
+        seed=job.seed,
+    )
+    SynthesisJob.objects.filter(pk=job.pk, status=SynthesisJob.Status.QUEUED).update(
+        status=SynthesisJob.Status.PROCESSING, message=""
+    )
+    SynthesisJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=timezone.now())
+    try:
+        result = get_engine(job.engine).synthesize(batch)
+    except WorkerNotReady as exc:
+        job_wait_for_worker(job=job, token=token, reason=str(exc))
+        raise
+    except TransientEngineError as exc:
+        segments_release(token=token, error=str(exc))
+        raise
+    except EngineError as exc:
+        Segment.objects.filter(claim_token=token).update(status=Segment.Status.ERROR, error=str(exc), claim_token=None)
+        job_finish_if_done(job_id=job.pk)
+        return False
+
+    SynthesisJob.objects.filter(pk=job.pk).update(gpu_seconds=F("gpu_seconds") + result.gpu_seconds, waiting_since=None)
+    by_index = {segment.index: segment for segment in segments}
+    for outcome in result.segments:
+        segment = by_index[outcome.index]
+        if outcome.wav is not None:
+            segment_store_audio(segment=segment, token=token, wav=outcome.wav, duration=outcome.duration)
+        else:
+            segments_release(token=token, error=f"{outcome.code}: {outcome.error}", pks=[segment.pk])
+    job_finish_if_done(job_id=job.pk)
+    return True
+
+
+def segment_store_audio(*, segment: Segment, token: uuid.UUID, wav: bytes, duration: float) -> None:
+    segment.audio.save(f"{segment.index:05d}.wav", ContentFile(wav), save=False)
+    stored = Segment.objects.filter(pk=segment.pk, claim_token=token).update(
+        status=Segment.Status.READY, audio=segment.audio.name, duration=duration, error="", claim_token=None
+    )
+    if not stored:  # the lease ran out and another task has it now; its answer will do
+        segment.audio.delete(save=False)
+
+
+def segments_release(*, token: uuid.UUID, error: str, pks: list[int] | None = None) -> None:
+    """Give claimed segments back to the queue, or fail those out of attempts."""
+    claimed = Segment.objects.filter(claim_token=token)
+    if pks is not None:
+        claimed = claimed.filter(pk__in=pks)
+    with transaction.atomic():
+        claimed.filter(attempts__gte=settings.TTS_SEGMENT_MAX_ATTEMPTS).update(
+            status=Segment.Status.ERROR, error=error, claim_token=None
+        )
+        claimed.update(status=Segment.Status.QUEUED, error=error, claim_token=None, claimed_at=None)
+
+
+def job_wait_for_worker(*, job: SynthesisJob, token: uuid.UUID, reason: str) -> None:
+    """No worker is ready: the job shows ``queued`` with a message; waiting spends no attempts."""
+    now = timezone.now()
+    Segment.objects.filter(claim_token=token).update(
+        status=Segment.Status.QUEUED, attempts=F("attempts") - 1, claim_token=None, claimed_at=None
+    )
+    SynthesisJob.objects.filter(pk=job.pk, waiting_since__isnull=True).update(waiting_since=now)
+    SynthesisJob.objects.filter(pk=job.pk).exclude(status__in=SynthesisJob.FINISHED).update(
+        status=SynthesisJob.Status.QUEUED, message=f"{COLD_START_MESSAGE} {reason}"
+    )
+    job.refresh_from_db()
+    if job.waiting_since and now - job.waiting_since > timedelta(seconds=settings.TTS_COLD_START_TIMEOUT):
+        minutes = settings.TTS_COLD_START_TIMEOUT // 60
+        with transaction.atomic():
+            job.segments.filter(status=Segment.Status.QUEUED).update(status=Segment.Status.ERROR, error=reason)
+            SynthesisJob.objects.filter(pk=job.pk).exclude(status__in=SynthesisJob.FINISHED).update(
+                status=SynthesisJob.Status.ERROR,
+                error=f"No GPU worker became ready within {minutes} minutes. Retry the job later. ({reason})",
+                message="",
+                finished_at=now,
+            )
+
+
+def job_finish_if_done(*, job_id: int) -> None:
+    """Close the job once no segment is waiting or on a GPU: stitch it, or say what failed."""
+    with transaction.atomic():
+        job = SynthesisJob.objects.select_for_update().get(pk=job_id)
+        segments = list(job.segments.order_by("index"))
+        failed = [segment for segment in segments if segment.status == Segment.Status.ERROR]
+        if job.status == SynthesisJob.Status.CANCELED or job.status == SynthesisJob.Status.COMPLETE:
+            return
+        if failed:
+            # One failed segment ends the job; what is made stays playable and `retry` finishes it.
+            first = failed[0]
+            job.segments.filter(status=Segment.Status.QUEUED).update(status=Segment.Status.CANCELED)
+            job.status = SynthesisJob.Status.ERROR
+            job.error = f"Segment {first.index} failed after {first.attempts} attempt(s): {first.error}"
+            job.message = ""
+            job.finished_at = timezone.now()
+            job.save()
+            return
+        if any(segment.status != Segment.Status.READY for segment in segments):
+            return
+        parts = []
+        for segment in segments:
+            with segment.audio.open("rb") as stored:
+                parts.append((stored.read(), segment.pause_after_ms))
+        wav, duration = audio.stitch(parts)
+        job.audio.save("audio.wav", ContentFile(wav), save=False)
+        job.duration = round(duration, 3)
+        job.status = SynthesisJob.Status.COMPLETE
+        job.message = ""
+        job.finished_at = timezone.now()
+        job.save()
+
+
+def jobs_requeue_stalled() -> int:
+    """Enqueue jobs whose work stopped: a worker died holding a lease, or a message was lost."""
+    stale = timezone.now() - timedelta(seconds=settings.TTS_CLAIM_LEASE_SECONDS)
+    jobs = (
+        SynthesisJob.objects.exclude(status__in=SynthesisJob.FINISHED)
+        .filter(updated_at__lt=stale)
+        .filter(
+            Q(segments__status=Segment.Status.QUEUED)
+            | Q(segments__status=Segment.Status.PROCESSING, segments__claimed_at__lt=stale)
+        )
+        .distinct()
+    )
+    count = 0
+    for job in jobs:
+        job_enqueue(job)
+        SynthesisJob.objects.filter(pk=job.pk).update(updated_at=timezone.now())
+        count += 1
+    return count
+
+
+def jobs_delete_expired() -> int:
+    cutoff = timezone.now() - timedelta(hours=settings.TTS_JOB_RETENTION_HOURS)
+    expired = list(SynthesisJob.objects.filter(created_at__lt=cutoff))
+    for job in expired:
+        job_delete(job=job)
+    return len(expired)
+
+
+def job_audio_path(*, job: SynthesisJob, audio_format: str) -> Path:
+    """The job's audio in a format, converted once from the stitched WAV and kept beside it."""
+    wav_path = Path(job.audio.path)
+    if audio_format == "wav":
+        return wav_path
+    path = wav_path.with_name(f"audio.{audio_format}")
+    if not path.exists():
+        converted = audio.convert(wav_path.read_bytes(), audio_format)
+        partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")
+        partial.write_bytes(converted)
+        partial.replace(path)  # atomic: a concurrent request never reads half a file
+    return path

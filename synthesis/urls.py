@@ -1,0 +1,15 @@
+from django.urls import path
+
+from synthesis import apis
+from voices.apis import VoiceListApi
+
+urlpatterns = [
+    path("jobs", apis.JobCollectionApi.as_view(), name="jobs"),
+    path("jobs/<str:job_id>", apis.JobDetailApi.as_view(), name="job"),
+    path("jobs/<str:job_id>/cancel", apis.JobCancelApi.as_view(), name="job-cancel"),
+    path("jobs/<str:job_id>/retry", apis.JobRetryApi.as_view(), name="job-retry"),
+    path("jobs/<str:job_id>/audio.<str:audio_format>", apis.JobAudioApi.as_view(), name="job-audio"),
+    path("jobs/<str:job_id>/segments/<int:index>", apis.SegmentAudioApi.as_view(), name="segment-audio"),
+    path("voices", VoiceListApi.as_view(), name="voices"),
+    path("health", apis.HealthApi.as_view(), name="health"),
+]

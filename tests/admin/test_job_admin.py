@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+from django.core.files.base import ContentFile
+
+from synthesis import audio, services
+from synthesis.models import Segment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def finished_job(owner, django_capture_on_commit_callbacks):
+    job = services.job_create(account=owner.account, text="A line for the admin to hear.", engine="local")
+    wav = audio.encode((0.3 * np.sin(np.arange(24000) / 7)).astype(np.float32), 24000)
+    for segment in job.segments.all():
+        segment.audio.save("00000.wav", ContentFile(wav), save=False)
+        segment.status, segment.duration = Segment.Status.READY, 1.0
+        segment.save()
+    services.job_finish_if_done(job_id=job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def test_the_job_list_filters_by_status_and_engine(admin_client, finished_job):
+    response = admin_client.get("/admin/synthesis/synthesisjob/?status__exact=complete&engine__exact=local")
+
+    assert response.status_code == 200
+    assert finished_job.public_id in response.content.decode()
+
+
+def test_the_job_page_has_audio_players_for_the_job_and_its_segments(admin_client, finished_job):
+    response = admin_client.get(f"/admin/synthesis/synthesisjob/{finished_job.pk}/change/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f'src="/admin/synthesis/synthesisjob/{finished_job.pk}/audio/"' in page
+    segment = finished_job.segments.get()
+    assert f'src="/admin/synthesis/synthesisjob/segment/{segment.pk}/audio/"' in page
+
+
+def test_staff_can_listen_and_others_cannot(admin_client, client, finished_job):
+    url = f"/admin/synthesis/synthesisjob/{finished_job.pk}/audio/"
+
+    assert admin_client.get(url)["Content-Type"] == "audio/wav"
+    assert client.get(url).status_code == 302  # to the login page
+
+
+def test_accounts_and_keys_are_in_the_admin(admin_client, owner):
+    assert "owner" in admin_client.get("/admin/accounts/account/").content.decode()
+    assert admin_client.get("/admin/accounts/apikey/").status_code == 200

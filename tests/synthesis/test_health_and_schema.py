@@ -1,0 +1,54 @@
+import pytest
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_needs_no_key_and_reports_the_engine_and_worker(gpu_worker):
+    response = APIClient().get("/api/tts/v1/tts/health")
+
+    assert response.status_code == 200
+    health = response.json()
+    assert health["status"] == "ok"
+    assert health["default_engine"] == "local"
+    local = health["engines"]["local"]
+    assert local["url"] == gpu_worker.url
+    assert local["reachable"] is True
+    assert local["ready"] is True
+    assert {model["type"] for model in local["models"]} == {"base", "custom_voice"}
+    assert health["anonymous_account"] is None
+
+
+def test_health_says_when_the_worker_is_unreachable(settings):
+    settings.GPU_WORKER_URL = "http://127.0.0.1:9"
+
+    local = APIClient().get("/api/tts/v1/tts/health").json()["engines"]["local"]
+
+    assert local["reachable"] is False
+
+
+def test_health_says_when_the_anonymous_account_is_on(settings):
+    settings.TTS_ANONYMOUS_ACCOUNT = "libread"
+    settings.GPU_WORKER_URL = "http://127.0.0.1:9"
+
+    assert APIClient().get("/api/tts/v1/tts/health").json()["anonymous_account"] == "libread"
+
+
+def test_the_openapi_schema_describes_the_jobs_api():
+    response = APIClient().get("/api/tts/v1/schema", HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/api/tts/v1/tts/jobs" in paths
+    assert "/api/tts/v1/tts/jobs/{job_id}/audio.{audio_format}" in paths
+
+
+def test_unknown_paths_answer_in_the_error_shape(owner):
+    response = owner.get("/api/tts/v1/tts/nothing-here")
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not found", "code": "not_found"}
+
+
+def test_paths_are_exact_without_trailing_slash_redirects(owner):
+    assert owner.get("/api/tts/v1/tts/voices/").status_code == 404
