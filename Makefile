@@ -5,10 +5,6 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 REQUIREMENTS := requirements.txt requirements-dev.txt gpu_worker/requirements.txt gpu_worker/requirements-qwen.txt
 
-MODELS := var/models
-TINY_MODELS := $(MODELS)/tiny-base/config.json $(MODELS)/tiny-custom_voice/config.json
-WORKER_PORT ?= 8080
-
 .PHONY: install test lint format run bench clean
 
 install: $(INSTALLED)
@@ -26,25 +22,22 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	shellcheck gpu_worker/onstart.sh
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	shellcheck gpu_worker/onstart.sh .ci/run
 
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-$(MODELS)/tiny-%/config.json: | install
-	$(BIN)/python -m gpu_worker.tiny_model $(MODELS)/tiny-$* --kind $*
+# The whole service on embedded defaults: SQLite, a filesystem broker, a local GPU worker on
+# tiny checkpoints (noise) unless TTS_MODEL / TTS_PRESET_MODEL are set. Ctrl-C stops it.
+run: install
+	$(BIN)/python manage.py run_local
 
-# The model server on its own. Without TTS_MODEL / TTS_PRESET_MODEL it loads the tiny
-# random-weight checkpoints, which speak noise: see the README for real speech.
-run: install $(TINY_MODELS)
-	@echo "Model server on http://127.0.0.1:$(WORKER_PORT). Once it says it is ready, try:"
-	@echo "  curl -s -X POST http://127.0.0.1:$(WORKER_PORT)/synthesize -d '{\"text\": \"Hello, world!\", \"voice\": \"default\"}'"
-	TTS_MODEL=$${TTS_MODEL-$(MODELS)/tiny-base} TTS_PRESET_MODEL=$${TTS_PRESET_MODEL-$(MODELS)/tiny-custom_voice} \
-		PORT=$(WORKER_PORT) HF_HUB_OFFLINE=$${HF_HUB_OFFLINE-1} $(BIN)/python -m gpu_worker.server
-
-bench: install $(TINY_MODELS)
-	$(BIN)/python -m bench.worker_throughput --clone-model $(MODELS)/tiny-base --preset-model $(MODELS)/tiny-custom_voice
+bench: install
+	$(BIN)/python -m gpu_worker.tiny_model var/models/tiny-base --kind base
+	$(BIN)/python -m gpu_worker.tiny_model var/models/tiny-custom_voice --kind custom_voice
+	$(BIN)/python -m bench.worker_throughput --clone-model var/models/tiny-base --preset-model var/models/tiny-custom_voice
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -144,6 +144,8 @@ class LoadedModel:
             "dtype": self.dtype,
             "languages": sorted(self.languages),
             "speakers": sorted(self.speakers),
+            # Set by gpu_worker.tiny_model: such a model speaks noise.
+            "random_weights": bool(getattr(self.tts.model.config, "random_weights", False)),
         }
 
     def frame_cap(self, text: str) -> int:

@@ -32,6 +32,8 @@ from gpu_worker.qwen import (
 )
 
 KINDS = ("base", "custom_voice")
+# Marks the checkpoint in its config.json, so the worker's health can say it speaks noise.
+RANDOM_WEIGHTS_FLAG = "random_weights"
 
 CODEBOOK_SIZE = 16
 CODE_GROUPS = 4
@@ -230,6 +232,7 @@ def write_tiny_checkpoint(directory: Path, kind: str = "base") -> Path:
     config_path = directory / "config.json"
     saved = json.loads(config_path.read_text())
     saved["speaker_encoder_config"].pop("model_type", None)
+    saved[RANDOM_WEIGHTS_FLAG] = True
     config_path.write_text(json.dumps(saved, indent=2))
 
     Qwen3TTSProcessor(tokenizer=text_tokenizer).save_pretrained(directory)

@@ -7,6 +7,10 @@ from synthesis.engines.base import Batch, BatchResult, Engine, EngineError, Tran
 from synthesis.engines.payload import batch_result, synthesis_payload
 
 RETRYABLE_STATUSES = {408, 429, 500, 502, 503, 504}
+RANDOM_WEIGHTS_WARNING = (
+    "The GPU worker runs tiny random-weight test models: they speak noise. For speech, start it with "
+    "TTS_MODEL=Qwen/Qwen3-TTS-12Hz-1.7B-Base and TTS_PRESET_MODEL=Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice."
+)
 
 
 def worker_error(response: httpx.Response) -> EngineError:
@@ -38,7 +42,12 @@ class LocalEngine(Engine):
             state.update(reachable=True, ready=response.status_code == 200)
             if response.status_code == 200:
                 worker = response.json()
-                state["models"] = [{"id": model["id"], "type": model["type"]} for model in worker["models"]]
+                state["models"] = [
+                    {"id": model["id"], "type": model["type"], "random_weights": model.get("random_weights", False)}
+                    for model in worker["models"]
+                ]
+                if any(model["random_weights"] for model in state["models"]):
+                    state["warning"] = RANDOM_WEIGHTS_WARNING
         except (httpx.HTTPError, ValueError, KeyError) as exc:
             state.update(reachable=False, ready=False, error=str(exc))
         return state

@@ -24,6 +24,7 @@ def test_it_reports_device_dtype_languages_and_speakers(model_server):
         "vivian", "serena", "uncle_fu", "dylan", "eric", "ryan", "aiden", "ono_anna", "sohee",
     }  # fmt: skip
     assert models["base"]["speakers"] == []
+    assert models["base"]["random_weights"] is True
 
 
 def test_it_names_its_instance_and_limits(model_server):

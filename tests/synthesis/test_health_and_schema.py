@@ -16,6 +16,7 @@ def test_health_needs_no_key_and_reports_the_engine_and_worker(gpu_worker):
     assert local["reachable"] is True
     assert local["ready"] is True
     assert {model["type"] for model in local["models"]} == {"base", "custom_voice"}
+    assert "speak noise" in local["warning"]
     assert health["anonymous_account"] is None
 
 
