@@ -24,6 +24,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	shellcheck gpu_worker/onstart.sh .ci/run
+	SECRET_KEY=lint docker-compose config --quiet
 
 format: install
 	$(BIN)/ruff format .

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the admin's static files under gunicorn, with no web server in front.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -111,6 +113,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT") or VAR_DIR / "static")
 MEDIA_ROOT = Path(env("MEDIA_ROOT") or VAR_DIR / "media")
+# Static files come from the apps themselves, so the admin is styled without a collectstatic
+# step in `make run`; the image collects them into STATIC_ROOT as well.
+WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "media/"  # not served publicly: audio goes out through the API and the admin
 
 # Large enough for a 50,000-character chapter in JSON; inline voice data is checked on its own.
