@@ -62,6 +62,15 @@ class BatchResult:
     details: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class VoicePrompt:
+    """A reusable clone prompt, opaque to the service, and the model it only works with."""
+
+    data: bytes
+    model: str
+    mode: str  # "icl" with a transcript, "x_vector" without
+
+
 class Engine(ABC):
     name: str
 
@@ -75,3 +84,6 @@ class Engine(ABC):
 
     @abstractmethod
     def synthesize(self, batch: Batch) -> BatchResult: ...
+
+    @abstractmethod
+    def build_voice_prompt(self, reference: bytes, ref_text: str = "") -> VoicePrompt: ...

@@ -3,8 +3,16 @@
 import httpx
 from django.conf import settings
 
-from synthesis.engines.base import Batch, BatchResult, Engine, EngineError, TransientEngineError, WorkerNotReady
-from synthesis.engines.payload import batch_result, synthesis_payload
+from synthesis.engines.base import (
+    Batch,
+    BatchResult,
+    Engine,
+    EngineError,
+    TransientEngineError,
+    VoicePrompt,
+    WorkerNotReady,
+)
+from synthesis.engines.payload import batch_result, prompt_payload, synthesis_payload, voice_prompt
 
 RETRYABLE_STATUSES = {408, 429, 500, 502, 503, 504}
 RANDOM_WEIGHTS_WARNING = (
@@ -68,3 +76,6 @@ class LocalEngine(Engine):
 
     def synthesize(self, batch: Batch) -> BatchResult:
         return batch_result(self.post("/synthesize", synthesis_payload(batch)), batch)
+
+    def build_voice_prompt(self, reference: bytes, ref_text: str = "") -> VoicePrompt:
+        return voice_prompt(self.post("/voices/prompt", prompt_payload(reference, ref_text)))

@@ -2,7 +2,7 @@
 
 import base64
 
-from synthesis.engines.base import Batch, BatchResult, EngineError, SegmentAudio
+from synthesis.engines.base import Batch, BatchResult, EngineError, SegmentAudio, VoicePrompt
 
 
 def synthesis_payload(batch: Batch) -> dict:
@@ -42,5 +42,19 @@ def batch_result(answer: dict, batch: Batch) -> BatchResult:
             instance_id=str(answer["instance_id"]),
             gpu_seconds=float(answer["synthesis_time"]),
         )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise EngineError(f"the GPU worker's answer is malformed ({type(exc).__name__}: {exc})") from None
+
+
+def prompt_payload(reference: bytes, ref_text: str) -> dict:
+    payload = {"voice_data": base64.b64encode(reference).decode()}
+    if ref_text:
+        payload["ref_text"] = ref_text
+    return payload
+
+
+def voice_prompt(answer: dict) -> VoicePrompt:
+    try:
+        return VoicePrompt(data=base64.b64decode(answer["prompt"]), model=answer["model"], mode=answer["mode"])
     except (KeyError, TypeError, ValueError) as exc:
         raise EngineError(f"the GPU worker's answer is malformed ({type(exc).__name__}: {exc})") from None
