@@ -179,7 +179,7 @@ if CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 10**9) <= CELERY_TA
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT")
 
 # TTS
-TTS_ENGINES = ("local",)
+TTS_ENGINES = ("local", "vastai")
 TTS_DEFAULT_ENGINE = env("TTS_DEFAULT_ENGINE") or "local"
 if TTS_DEFAULT_ENGINE not in TTS_ENGINES:
     raise ImproperlyConfigured(f"TTS_DEFAULT_ENGINE must be one of {', '.join(TTS_ENGINES)}")
@@ -198,6 +198,44 @@ TTS_COLD_START_TIMEOUT = env_int("TTS_COLD_START_TIMEOUT", 900, minimum=1)
 TTS_JOB_RETENTION_HOURS = env_int("TTS_JOB_RETENTION_HOURS", 72, minimum=1)
 TTS_RETRY_AFTER_SECONDS = env_int("TTS_RETRY_AFTER_SECONDS", 1, minimum=1)
 TTS_ANONYMOUS_ACCOUNT = env("TTS_ANONYMOUS_ACCOUNT")
+
+# Vast.ai serverless (the `vastai` engine). The route service needs the endpoint's name and its
+# own key: with VASTAI_ENDPOINT_NAME set, the name and the account key are used; otherwise both
+# are looked up once by VASTAI_ENDPOINT_ID from the console API.
+VASTAI_API_KEY = env("VASTAI_API_KEY")
+VASTAI_ENDPOINT_ID = env("VASTAI_ENDPOINT_ID")
+VASTAI_ENDPOINT_NAME = env("VASTAI_ENDPOINT_NAME")
+VASTAI_ROUTE_URL = (env("VASTAI_ROUTE_URL") or "https://run.vast.ai").rstrip("/")
+VASTAI_CONSOLE_URL = (env("VASTAI_CONSOLE_URL") or "https://console.vast.ai").rstrip("/")
+VASTAI_ROUTE_TIMEOUT = env_float("VASTAI_ROUTE_TIMEOUT", 10.0, minimum=0.1)
+VASTAI_WORKER_TIMEOUT = env_float("VASTAI_WORKER_TIMEOUT", TTS_WORKER_TIMEOUT, minimum=0.1)
+# Retries of 408, 429, 5xx and transport errors within one worker request, same request_idx.
+VASTAI_MAX_RETRIES = env_int("VASTAI_MAX_RETRIES", 3)
+# How long one task polls the route for a ready worker before it gives the slot back and retries;
+# TTS_COLD_START_TIMEOUT bounds the whole wait.
+VASTAI_POLL_WINDOW = env_float("VASTAI_POLL_WINDOW", 120.0, minimum=0.1)
+VASTAI_POLL_MAX_INTERVAL = env_float("VASTAI_POLL_MAX_INTERVAL", 5.0, minimum=0.05)
+# Prices of worker instances are looked up again after this long.
+VASTAI_PRICE_TTL_SECONDS = env_int("VASTAI_PRICE_TTL_SECONDS", 3600)
+# What `manage.py vastai_sync` creates or updates on Vast.ai; defaults as the seed recommends.
+VASTAI_DEPLOY_ENDPOINT_NAME = env("VASTAI_DEPLOY_ENDPOINT_NAME") or VASTAI_ENDPOINT_NAME or "libread-tts"
+VASTAI_TEMPLATE_NAME = env("VASTAI_TEMPLATE_NAME") or "libread-tts-worker"
+VASTAI_WORKER_IMAGE = env("VASTAI_WORKER_IMAGE")  # the gpu_worker image, ideally by digest
+VASTAI_WORKER_ENV = env("VASTAI_WORKER_ENV")  # extra docker options, e.g. "-e TTS_MAX_BATCH=24"
+VASTAI_DISK_GB = env_int("VASTAI_DISK_GB", 40, minimum=8)
+VASTAI_MIN_WORKERS = env_int("VASTAI_MIN_WORKERS", 0)  # cold_workers; 0 scales to zero
+VASTAI_MAX_WORKERS = env_int("VASTAI_MAX_WORKERS", 3, minimum=1)
+VASTAI_MIN_LOAD = env_float("VASTAI_MIN_LOAD", 0.0)
+VASTAI_TARGET_UTIL = env_float("VASTAI_TARGET_UTIL", 0.9, minimum=0.05)
+VASTAI_COLD_MULT = env_float("VASTAI_COLD_MULT", 2.5)
+VASTAI_MAX_QUEUE_TIME = env_float("VASTAI_MAX_QUEUE_TIME", 120.0)
+VASTAI_TARGET_QUEUE_TIME = env_float("VASTAI_TARGET_QUEUE_TIME", 30.0)
+VASTAI_INACTIVITY_TIMEOUT = env_int("VASTAI_INACTIVITY_TIMEOUT", 600)
+VASTAI_GPU_RAM = env_int("VASTAI_GPU_RAM", 8, minimum=1)
+VASTAI_SEARCH_PARAMS = env("VASTAI_SEARCH_PARAMS") or "reliability>0.95 num_gpus=1"
+VASTAI_LAUNCH_ARGS = env("VASTAI_LAUNCH_ARGS")
+# Seconds between console writes: the console rate-limits each endpoint (vastai.md §5.4).
+VASTAI_WRITE_INTERVAL = env_float("VASTAI_WRITE_INTERVAL", 4.0)
 
 LOGGING = {
     "version": 1,

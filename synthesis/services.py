@@ -18,8 +18,18 @@ from accounts.models import Account
 from libread_tts.errors import ServiceError
 from synthesis import audio
 from synthesis.engines import engine_names, get_engine
-from synthesis.engines.base import Batch, EngineError, SegmentText, TransientEngineError, Voice, WorkerNotReady
-from synthesis.models import Segment, SynthesisJob, new_public_id
+from synthesis.engines.base import (
+    Batch,
+    BatchResult,
+    Engine,
+    EngineError,
+    SegmentText,
+    TransientEngineError,
+    Voice,
+    WorkerNotReady,
+)
+from synthesis.engines.payload import workload
+from synthesis.models import Segment, SynthesisJob, WorkerRequest, new_public_id
 from synthesis.segmentation import split_text
 from voices.presets import LANGUAGES, voice_names
 
@@ -42,10 +52,10 @@ def job_create(
 ) -> SynthesisJob:
     if engine not in engine_names():
         raise ServiceError(f"Unknown engine {engine!r}: use one of {', '.join(engine_names())}", "unknown_engine")
-    missing = get_engine(engine).missing_configuration()
-    if missing:
+    if get_engine(engine).missing_configuration():
+        # The seed's own words; health says which settings are missing.
         raise ServiceError(
-            f"{engine} engine is not configured (set {', '.join(missing)})",
+            f"{get_engine(engine).title} TTS not configured",
             "engine_not_configured",
             status.HTTP_503_SERVICE_UNAVAILABLE,
         )
@@ -193,20 +203,28 @@ def job_synthesize_next_batch(*, job_id: int) -> bool:
         status=SynthesisJob.Status.PROCESSING, message=""
     )
     SynthesisJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=timezone.now())
+    engine = get_engine(job.engine)
     try:
-        result = get_engine(job.engine).synthesize(batch)
+        result = engine.synthesize(batch, on_waiting=lambda message: job_mark_waiting(job=job, message=message))
     except WorkerNotReady as exc:
+        worker_request_record(job=job, batch=batch, engine=engine, error=exc)
         job_wait_for_worker(job=job, token=token, reason=str(exc))
         raise
     except TransientEngineError as exc:
+        worker_request_record(job=job, batch=batch, engine=engine, error=exc)
         segments_release(token=token, error=str(exc))
         raise
     except EngineError as exc:
+        worker_request_record(job=job, batch=batch, engine=engine, error=exc)
         Segment.objects.filter(claim_token=token).update(status=Segment.Status.ERROR, error=str(exc), claim_token=None)
         job_finish_if_done(job_id=job.pk)
         return False
 
+    worker_request_record(job=job, batch=batch, engine=engine, result=result)
     SynthesisJob.objects.filter(pk=job.pk).update(gpu_seconds=F("gpu_seconds") + result.gpu_seconds, waiting_since=None)
+    SynthesisJob.objects.filter(pk=job.pk, status=SynthesisJob.Status.QUEUED).update(
+        status=SynthesisJob.Status.PROCESSING, message=""
+    )
     by_index = {segment.index: segment for segment in segments}
     for outcome in result.segments:
         segment = by_index[outcome.index]
@@ -216,6 +234,42 @@ def job_synthesize_next_batch(*, job_id: int) -> bool:
             segments_release(token=token, error=f"{outcome.code}: {outcome.error}", pks=[segment.pk])
     job_finish_if_done(job_id=job.pk)
     return True
+
+
+def job_mark_waiting(*, job: SynthesisJob, message: str) -> None:
+    """Show a polling client that the job waits for a GPU worker to start."""
+    SynthesisJob.objects.filter(pk=job.pk, waiting_since__isnull=True).update(waiting_since=timezone.now())
+    SynthesisJob.objects.filter(pk=job.pk).exclude(status__in=SynthesisJob.FINISHED).update(
+        status=SynthesisJob.Status.QUEUED, message=message
+    )
+
+
+def worker_request_record(
+    *,
+    job: SynthesisJob,
+    batch: Batch,
+    engine: Engine,
+    result: BatchResult | None = None,
+    error: EngineError | None = None,
+) -> WorkerRequest | None:
+    call = result.call if result else error.call
+    if call is None:  # nothing reached a worker
+        return None
+    return WorkerRequest.objects.create(
+        job=job,
+        engine=engine.name,
+        segment_indexes=[segment.index for segment in batch.segments],
+        characters=workload(batch),
+        worker_url=call.worker_url,
+        instance_id=call.instance_id,
+        model=call.model,
+        request_idx=call.request_idx,
+        http_status=call.http_status,
+        latency=call.latency,
+        gpu_seconds=result.gpu_seconds if result else None,
+        price_per_hour=engine.price_per_hour(call.instance_id),
+        error=str(error) if error else "",
+    )
 
 
 def segment_store_audio(*, segment: Segment, token: uuid.UUID, wav: bytes, duration: float) -> None:

@@ -2,8 +2,9 @@ from django.conf import settings
 
 from synthesis.engines.base import Engine
 from synthesis.engines.local import LocalEngine
+from synthesis.engines.vastai import VastaiEngine
 
-ENGINES: dict[str, type[Engine]] = {"local": LocalEngine}
+ENGINES: dict[str, type[Engine]] = {"local": LocalEngine, "vastai": VastaiEngine}
 
 
 def engine_names() -> list[str]:

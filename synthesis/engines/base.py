@@ -7,11 +7,29 @@ service to one of its serverless workers. Both send the same bodies (``payload.p
 """
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class WorkerCall:
+    """What is known of one request to a GPU worker, for the record, whether or not it worked."""
+
+    worker_url: str = ""
+    instance_id: str = ""
+    model: str = ""
+    request_idx: int | None = None
+    http_status: int | None = None
+    latency: float | None = None
 
 
 class EngineError(Exception):
     """The worker refused the request: retrying the same request will not help."""
+
+    def __init__(self, message: str, call: WorkerCall | None = None):
+        super().__init__(message)
+        self.call = call
 
 
 class TransientEngineError(EngineError):
@@ -56,10 +74,8 @@ class SegmentAudio:
 @dataclass(frozen=True)
 class BatchResult:
     segments: list[SegmentAudio]
-    model: str
-    instance_id: str
     gpu_seconds: float
-    details: dict = field(default_factory=dict)
+    call: WorkerCall
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,7 @@ class VoicePrompt:
 
 class Engine(ABC):
     name: str
+    title: str  # how people call it: "Vast.ai TTS not configured"
 
     @abstractmethod
     def missing_configuration(self) -> list[str]:
@@ -83,7 +100,12 @@ class Engine(ABC):
         """What is configured and whether the worker answers, for the health endpoint."""
 
     @abstractmethod
-    def synthesize(self, batch: Batch) -> BatchResult: ...
+    def synthesize(self, batch: Batch, on_waiting: Callable[[str], None] | None = None) -> BatchResult:
+        """Speak the batch. ``on_waiting`` is told, while no worker is ready, what is happening."""
+
+    def price_per_hour(self, instance_id: str) -> Decimal | None:
+        """What the worker instance costs, in USD per hour, when the engine can know it."""
+        return None
 
     @abstractmethod
     def build_voice_prompt(self, reference: bytes, ref_text: str = "") -> VoicePrompt: ...

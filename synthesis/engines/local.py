@@ -1,5 +1,8 @@
 """The ``local`` engine: a gpu_worker model server at GPU_WORKER_URL, on this host or the network."""
 
+import time
+from collections.abc import Callable
+
 import httpx
 from django.conf import settings
 
@@ -7,35 +10,22 @@ from synthesis.engines.base import (
     Batch,
     BatchResult,
     Engine,
-    EngineError,
     TransientEngineError,
     VoicePrompt,
+    WorkerCall,
     WorkerNotReady,
 )
-from synthesis.engines.payload import batch_result, prompt_payload, synthesis_payload, voice_prompt
+from synthesis.engines.payload import batch_result, prompt_payload, refusal, synthesis_payload, voice_prompt
 
-RETRYABLE_STATUSES = {408, 429, 500, 502, 503, 504}
 RANDOM_WEIGHTS_WARNING = (
     "The GPU worker runs tiny random-weight test models: they speak noise. For speech, start it with "
     "TTS_MODEL=Qwen/Qwen3-TTS-12Hz-1.7B-Base and TTS_PRESET_MODEL=Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice."
 )
 
 
-def worker_error(response: httpx.Response) -> EngineError:
-    try:
-        body = response.json()
-        message, code = body.get("error", response.text), body.get("code", "")
-    except ValueError:
-        message, code = response.text[:200], ""
-    if response.status_code == 503 and code == "loading":
-        return WorkerNotReady("The GPU worker is loading its models; synthesis starts when it is ready.")
-    if response.status_code in RETRYABLE_STATUSES:
-        return TransientEngineError(f"GPU worker answered {response.status_code}: {message}")
-    return EngineError(f"GPU worker refused the request ({response.status_code}): {message}")
-
-
 class LocalEngine(Engine):
     name = "local"
+    title = "Local"
 
     def __init__(self, url: str | None = None):
         self.url = (url or settings.GPU_WORKER_URL).rstrip("/")
@@ -60,22 +50,28 @@ class LocalEngine(Engine):
             state.update(reachable=False, ready=False, error=str(exc))
         return state
 
-    def post(self, path: str, payload: dict) -> dict:
+    def post(self, path: str, payload: dict) -> tuple[dict, WorkerCall]:
+        call = WorkerCall(worker_url=self.url)
+        started = time.monotonic()
         try:
             response = httpx.post(f"{self.url}{path}", json=payload, timeout=settings.TTS_WORKER_TIMEOUT)
         except httpx.ConnectError as exc:
-            raise WorkerNotReady(f"The GPU worker at {self.url} is not reachable yet ({exc}).") from None
+            raise WorkerNotReady(f"The GPU worker at {self.url} is not reachable yet ({exc}).", call) from None
         except httpx.HTTPError as exc:
-            raise TransientEngineError(f"GPU worker request failed: {type(exc).__name__}: {exc}") from None
+            message = f"GPU worker request failed: {type(exc).__name__}: {exc}"
+            raise TransientEngineError(message, WorkerCall(self.url, latency=time.monotonic() - started)) from None
+        call = WorkerCall(self.url, http_status=response.status_code, latency=time.monotonic() - started)
         if response.status_code != 200:
-            raise worker_error(response)
+            raise refusal(response, call)
         try:
-            return response.json()
+            return response.json(), call
         except ValueError:
-            raise TransientEngineError("the GPU worker's answer is not JSON") from None
+            raise TransientEngineError("the GPU worker's answer is not JSON", call) from None
 
-    def synthesize(self, batch: Batch) -> BatchResult:
-        return batch_result(self.post("/synthesize", synthesis_payload(batch)), batch)
+    def synthesize(self, batch: Batch, on_waiting: Callable[[str], None] | None = None) -> BatchResult:
+        answer, call = self.post("/synthesize", synthesis_payload(batch))
+        return batch_result(answer, batch, call)
 
     def build_voice_prompt(self, reference: bytes, ref_text: str = "") -> VoicePrompt:
-        return voice_prompt(self.post("/voices/prompt", prompt_payload(reference, ref_text)))
+        answer, call = self.post("/voices/prompt", prompt_payload(reference, ref_text))
+        return voice_prompt(answer, call)

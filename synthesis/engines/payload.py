@@ -1,8 +1,32 @@
 """The GPU worker's request and answer bodies (gpu_worker/README.md), shared by every engine."""
 
 import base64
+from dataclasses import replace
 
-from synthesis.engines.base import Batch, BatchResult, EngineError, SegmentAudio, VoicePrompt
+from synthesis.engines.base import (
+    Batch,
+    BatchResult,
+    EngineError,
+    SegmentAudio,
+    TransientEngineError,
+    VoicePrompt,
+    WorkerCall,
+    WorkerNotReady,
+)
+
+
+def refusal(response, call: WorkerCall) -> EngineError:
+    """The error for a worker's non-200 answer (an httpx.Response): permanent unless it may pass."""
+    try:
+        body = response.json()
+        message, code = body.get("error", response.text), body.get("code", "")
+    except ValueError:
+        message, code = response.text[:200], ""
+    if response.status_code == 503 and code == "loading":
+        return WorkerNotReady("The GPU worker is loading its models; synthesis starts when it is ready.", call)
+    if response.status_code in RETRYABLE_STATUSES:
+        return TransientEngineError(f"GPU worker answered {response.status_code}: {message}", call)
+    return EngineError(f"GPU worker refused the request ({response.status_code}): {message}", call)
 
 
 def synthesis_payload(batch: Batch) -> dict:
@@ -21,12 +45,15 @@ def synthesis_payload(batch: Batch) -> dict:
     return payload
 
 
+RETRYABLE_STATUSES = {408, 429, 500, 502, 503, 504}
+
+
 def workload(batch: Batch) -> int:
     """The request's cost in the worker's unit: characters of text."""
     return sum(len(segment.text) for segment in batch.segments)
 
 
-def batch_result(answer: dict, batch: Batch) -> BatchResult:
+def batch_result(answer: dict, batch: Batch, call: WorkerCall) -> BatchResult:
     try:
         by_index = {item["index"]: item for item in answer["segments"]}
         segments = []
@@ -36,14 +63,10 @@ def batch_result(answer: dict, batch: Batch) -> BatchResult:
                 segments.append(SegmentAudio(segment.index, base64.b64decode(item["audio"]), float(item["duration"])))
             else:
                 segments.append(SegmentAudio(segment.index, None, error=item["error"], code=item["code"]))
-        return BatchResult(
-            segments=segments,
-            model=answer["model"],
-            instance_id=str(answer["instance_id"]),
-            gpu_seconds=float(answer["synthesis_time"]),
-        )
+        call = replace(call, instance_id=str(answer["instance_id"]), model=answer["model"])
+        return BatchResult(segments=segments, gpu_seconds=float(answer["synthesis_time"]), call=call)
     except (KeyError, TypeError, ValueError) as exc:
-        raise EngineError(f"the GPU worker's answer is malformed ({type(exc).__name__}: {exc})") from None
+        raise EngineError(f"the GPU worker's answer is malformed ({type(exc).__name__}: {exc})", call) from None
 
 
 def prompt_payload(reference: bytes, ref_text: str) -> dict:
@@ -53,8 +76,8 @@ def prompt_payload(reference: bytes, ref_text: str) -> dict:
     return payload
 
 
-def voice_prompt(answer: dict) -> VoicePrompt:
+def voice_prompt(answer: dict, call: WorkerCall) -> VoicePrompt:
     try:
         return VoicePrompt(data=base64.b64decode(answer["prompt"]), model=answer["model"], mode=answer["mode"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise EngineError(f"the GPU worker's answer is malformed ({type(exc).__name__}: {exc})") from None
+        raise EngineError(f"the GPU worker's answer is malformed ({type(exc).__name__}: {exc})", call) from None

@@ -1,9 +1,16 @@
-"""A stand-in for the parts of Vast.ai's serverless engine a PyWorker talks to.
+"""A stand-in for Vast.ai's serverless engine and console, speaking their documented protocol.
 
-It makes its own RSA key pair, serves the public key at ``/pubkey/`` as run.vast.ai does,
-records the ``/worker_status/`` and ``/delete_requests/`` reports workers send, and signs route
-replies the way the real route service does: PKCS#1 v1.5 over SHA-256 of
-``json.dumps({"url": url}, indent=4, sort_keys=True)`` (vastai.md §0.3).
+- Route service: ``POST /route/`` answers ``{endpoint, status, request_idx}`` while no worker is
+  ready and, once one is, the signed ``{endpoint, url, cost, reqnum, signature, request_idx,
+  __request_id}``. The signature is PKCS#1 v1.5 over SHA-256 of
+  ``json.dumps({"url": url}, indent=4, sort_keys=True)`` (vastai.md §0.3), with a key pair the
+  fake makes and serves at ``/pubkey/``, so a real PyWorker can keep its check on.
+- Report service: records the ``/worker_status/`` and ``/delete_requests/`` reports of workers.
+- Console: endpoints (``/api/v0/endptjobs/``), worker groups (``/api/v0/workergroups/``),
+  templates (``POST /api/v0/template/``, ``PUT /api/v1/template/``), instance prices, and the
+  autoscaler's ``/get_endpoint_workers/``. Writes are recorded with their bodies.
+
+Tests script faults: route polls with no worker, route errors, forged signatures.
 """
 
 import asyncio
@@ -20,6 +27,11 @@ from Crypto.Signature import pkcs1_15
 
 from tests.support.processes import free_port
 
+ACCOUNT_KEY = "vast-account-key"
+ENDPOINT_ID = 77
+ENDPOINT_NAME = "libread-tts-test"
+INSTANCE_PRICE = "0.389"
+
 
 def signature_for(key: RSA.RsaKey, url: str) -> str:
     message = json.dumps({"url": url}, indent=4, sort_keys=True).encode()
@@ -31,12 +43,30 @@ class FakeVast:
         self.key = RSA.generate(2048)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.worker_url = ""
+        self.endpoint_key = "endpoint-key-1"
         self.worker_statuses: list[dict] = []
         self.deleted_requests: list[dict] = []
         self._request_numbers = itertools.count(1)
+        self.forger = RSA.generate(2048)  # signs forged replies: a key the workers do not trust
+        self._lock = threading.Lock()
+        self.reset()
         self._loop = asyncio.new_event_loop()
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.route_calls: list[dict] = []
+            self.console_calls: list[str] = []
+            self.waiting_polls = 0
+            self.route_failures: list[int] = []
+            self.forged_replies = 0
+            self.console_writes: list[tuple[str, str, dict]] = []
+            self.created_endpoints: dict[int, dict] = {}
+            self.workergroups: dict[int, dict] = {}
+            self.templates: dict[int, dict] = {}
+            self.workers: list[dict] = []
 
     def start(self) -> "FakeVast":
         self._thread.start()
@@ -51,7 +81,7 @@ class FakeVast:
         """What /route/ answers once a worker is ready; signed with another key when one is given."""
         number = next(self._request_numbers)
         return {
-            "endpoint": "libread-tts-test",
+            "endpoint": ENDPOINT_NAME,
             "url": worker_url,
             "cost": cost,
             "reqnum": number,
@@ -71,6 +101,19 @@ class FakeVast:
                 web.get("/pubkey/", self._pubkey),
                 web.post("/worker_status/", self._worker_status),
                 web.post("/delete_requests/", self._delete_requests),
+                web.post("/route/", self._route),
+                web.get("/api/v0/endptjobs/", self._endpoints),
+                web.post("/api/v0/endptjobs/", self._endpoint_create),
+                web.put("/api/v0/endptjobs/{id}/", self._endpoint_update),
+                web.delete("/api/v0/endptjobs/{id}/", self._endpoint_delete),
+                web.get("/api/v0/workergroups/", self._workergroups),
+                web.post("/api/v0/workergroups/", self._workergroup_create),
+                web.put("/api/v0/workergroups/{id}/", self._workergroup_update),
+                web.delete("/api/v0/workergroups/{id}/", self._workergroup_delete),
+                web.post("/api/v0/template/", self._template_create),
+                web.put("/api/v1/template/", self._template_update),
+                web.get("/api/v0/instances/{instance_id}/", self._instance),
+                web.post("/get_endpoint_workers/", self._endpoint_workers),
             ]
         )
         runner = web.AppRunner(app)
@@ -89,3 +132,135 @@ class FakeVast:
     async def _delete_requests(self, request: web.Request) -> web.Response:
         self.deleted_requests.append(await request.json())
         return web.json_response({"success": True})
+
+    async def _route(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        with self._lock:
+            self.route_calls.append({**body, "authorization": request.headers.get("Authorization", "")})
+            if body.get("endpoint") != ENDPOINT_NAME or body.get("api_key") not in (self.endpoint_key, ACCOUNT_KEY):
+                return web.json_response({"error": "invalid endpoint or key"}, status=401)
+            if self.route_failures:
+                return web.json_response({"error": "route trouble"}, status=self.route_failures.pop(0))
+            if self.waiting_polls:
+                self.waiting_polls -= 1
+                request_idx = body.get("request_idx") or next(self._request_numbers)
+                return web.json_response({"endpoint": ENDPOINT_NAME, "status": "1 loading", "request_idx": request_idx})
+            forged = self.forged_replies > 0
+            if forged:
+                self.forged_replies -= 1
+        reply = self.auth_data(self.worker_url, body.get("cost"), key=self.forger if forged else None)
+        if body.get("request_idx"):
+            reply["request_idx"] = body["request_idx"]
+        return web.json_response(reply)
+
+    def _console_allowed(self, request: web.Request) -> bool:
+        with self._lock:
+            self.console_calls.append(request.path)
+        return request.headers.get("Authorization") == f"Bearer {ACCOUNT_KEY}"
+
+    async def _endpoints(self, request: web.Request) -> web.Response:
+        if not self._console_allowed(request):
+            return web.json_response({"success": False, "error": "auth_error"}, status=401)
+        endpoint = {"id": ENDPOINT_ID, "endpoint_name": ENDPOINT_NAME, "api_key": self.endpoint_key}
+        return web.json_response({"success": True, "results": [endpoint, *self.created_endpoints.values()]})
+
+    async def _write(self, request: web.Request) -> dict | None:
+        """Record a console write and return its body, or None when the key is wrong."""
+        if not self._console_allowed(request):
+            return None
+        body = await request.json() if request.can_read_body else {}
+        with self._lock:
+            self.console_writes.append((request.method, request.path, body))
+        return body
+
+    @staticmethod
+    def _refused() -> web.Response:
+        return web.json_response({"success": False, "error": "auth_error"}, status=401)
+
+    async def _endpoint_create(self, request: web.Request) -> web.Response:
+        body = await self._write(request)
+        if body is None:
+            return self._refused()
+        new_id = 1000 + len(self.created_endpoints)
+        fields = {k: v for k, v in body.items() if k != "client_id"}
+        self.created_endpoints[new_id] = {
+            **fields,
+            "id": new_id,
+            "api_key": f"key-{new_id}",
+            "endpoint_state": "active",
+        }
+        return web.json_response({"success": True, "result": new_id})
+
+    async def _endpoint_update(self, request: web.Request) -> web.Response:
+        body = await self._write(request)
+        if body is None:
+            return self._refused()
+        endpoint = self.created_endpoints[int(request.match_info["id"])]
+        endpoint.update({k: v for k, v in body.items() if k != "endptjob_id"})
+        return web.json_response({"success": True})
+
+    async def _endpoint_delete(self, request: web.Request) -> web.Response:
+        if await self._write(request) is None:
+            return self._refused()
+        self.created_endpoints.pop(int(request.match_info["id"]), None)
+        return web.json_response({"success": True, "deleted_workers": 0, "failed_workers": 0, "msg": "ok"})
+
+    async def _workergroups(self, request: web.Request) -> web.Response:
+        if not self._console_allowed(request):
+            return self._refused()
+        listed = [
+            {**{k: v for k, v in group.items() if k != "search_params"}, "search_query": group["search_params"]}
+            for group in self.workergroups.values()
+        ]
+        return web.json_response({"success": True, "results": listed})
+
+    async def _workergroup_create(self, request: web.Request) -> web.Response:
+        body = await self._write(request)
+        if body is None:
+            return self._refused()
+        new_id = 500 + len(self.workergroups)
+        self.workergroups[new_id] = {**{k: v for k, v in body.items() if k != "client_id"}, "id": new_id}
+        return web.json_response({"success": True, "id": new_id})
+
+    async def _workergroup_update(self, request: web.Request) -> web.Response:
+        body = await self._write(request)
+        if body is None:
+            return self._refused()
+        self.workergroups[int(request.match_info["id"])].update(body)
+        return web.json_response({"success": True})
+
+    async def _workergroup_delete(self, request: web.Request) -> web.Response:
+        if await self._write(request) is None:
+            return self._refused()
+        self.workergroups.pop(int(request.match_info["id"]), None)
+        return web.json_response({"success": True, "deleted_workers": 0, "failed_workers": 0, "msg": "ok"})
+
+    async def _template_create(self, request: web.Request) -> web.Response:
+        body = await self._write(request)
+        if body is None:
+            return self._refused()
+        new_id = 300 + len(self.templates)
+        self.templates[new_id] = {**body, "id": new_id, "hash_id": f"hash-{new_id}-1"}
+        return web.json_response({"success": True, "template": self.templates[new_id]})
+
+    async def _template_update(self, request: web.Request) -> web.Response:
+        body = await self._write(request)
+        if body is None:
+            return self._refused()
+        template = self.templates[body["id"]]
+        version = int(template["hash_id"].rsplit("-", 1)[1]) + 1  # every edit is a new version
+        template.update({**body, "hash_id": f"hash-{body['id']}-{version}"})
+        return web.json_response({"success": True, "template": template})
+
+    async def _endpoint_workers(self, request: web.Request) -> web.Response:
+        if not self._console_allowed(request):
+            return self._refused()
+        return web.json_response(self.workers)
+
+    async def _instance(self, request: web.Request) -> web.Response:
+        if not self._console_allowed(request):
+            return web.json_response({"success": False, "error": "auth_error"}, status=401)
+        instance_id = request.match_info["instance_id"]
+        return web.json_response(
+            {"instances": {"id": instance_id, "dph_total": INSTANCE_PRICE, "gpu_name": "RTX 4090"}}
+        )

@@ -16,8 +16,9 @@ from tests.support.processes import free_port
 
 @dataclass
 class Fault:
-    status: int
-    body: dict
+    status: int = 200
+    body: dict | None = None
+    delay: float = 0.0  # seconds to hold the request before answering (or forwarding)
 
 
 class WorkerTap:
@@ -50,6 +51,10 @@ class WorkerTap:
         with self._lock:
             self._faults.extend(Fault(status, body) for _ in range(count))
 
+    def hang_next(self, count: int, seconds: float) -> None:
+        with self._lock:
+            self._faults.extend(Fault(delay=seconds) for _ in range(count))
+
     def synthesis_requests(self) -> list[dict]:
         with self._lock:
             return [request for request in self.requests if request["path"] == "/synthesize"]
@@ -72,10 +77,14 @@ class WorkerTap:
         body = await request.read()
         if request.method == "POST":
             with self._lock:
-                self.requests.append({"path": request.path, "body": await request.json()})
+                self.requests.append(
+                    {"path": request.path, "body": await request.json(), "headers": dict(request.headers)}
+                )
                 fault = self._faults.pop(0) if self._faults else None
             if fault:
-                return web.json_response(fault.body, status=fault.status)
+                await asyncio.sleep(fault.delay)
+                if fault.body is not None:
+                    return web.json_response(fault.body, status=fault.status)
         async with (
             aiohttp.ClientSession() as session,
             session.request(

@@ -25,8 +25,10 @@ def test_a_batch_comes_back_as_one_wav_per_segment(gpu_worker):
         info = sf.info(io.BytesIO(segment.wav))
         assert info.samplerate == 24000
         assert info.frames / 24000 == pytest.approx(segment.duration, abs=0.001)
-    assert result.instance_id == "test-instance-7"
-    assert result.model.endswith("custom_voice")
+    assert result.call.instance_id == "test-instance-7"
+    assert result.call.model.endswith("custom_voice")
+    assert result.call.http_status == 200
+    assert result.call.latency > 0
     assert result.gpu_seconds > 0
 
 

@@ -1,143 +1,349 @@
 import random
+import time
 
 import pytest
 
-from synthesis.segmentation import PAUSE_PARAGRAPH_MS, PAUSE_SENTENCE_MS, limits_for, split_text
+from synthesis.segmentation import (
+    MIN_FRAGMENT,
+    PAUSE_PARAGRAPH_MS,
+    PAUSE_SENTENCE_MS,
+    TextSegment,
+    limits_for,
+    split_text,
+)
 
-WORDS = ["rain", "river", "letter", "morning", "quietly", "the", "and", "lantern", "over", "stone", "walked"]
+WORDS = ["rain", "river", "letter", "morning", "quietly", "the", "and", "lantern", "over", "stone", "walked", "a"]
+CHINESE_PHRASES = ["雨已经下了三天", "河水不断上涨", "她把信放在桌上", "灯笼在风中摇晃", "没有人说话", "我们明天再走"]
 
 
-def chapter(seed: int, paragraphs: int = 6) -> str:
+def sentence(rng: random.Random, words: int) -> str:
+    text = " ".join(rng.choices(WORDS, k=words)).capitalize()
+    if words > 6 and rng.random() < 0.5:
+        text = text.replace(" ", ", ", 1)
+    text += rng.choice([".", "!", "?", "…", "...", "?!"])
+    if rng.random() < 0.2:
+        text = f"“{text}”"
+    return text
+
+
+def chapter_paragraphs(seed: int, count: int = 8, long_words: bool = True) -> list[str]:
+    """Prose with the awkward parts of real chapters: wrapped lines, tiny sentences, run-ons, very long words."""
     rng = random.Random(seed)
-    return "\n\n".join(
-        " ".join(
-            " ".join(rng.choices(WORDS, k=rng.randint(2, 30))).capitalize() + rng.choice([".", "!", "?", "…"])
-            for _ in range(rng.randint(1, 8))
-        )
-        for _ in range(paragraphs)
+    paragraphs = []
+    for _ in range(count):
+        kind = rng.random()
+        if kind < 0.1:
+            paragraphs.append(rng.choice(["Huh?", "No.", "Chapter 3", "***"]))
+        elif kind < 0.15:
+            paragraphs.append(" ".join(rng.choices(WORDS, k=rng.randint(60, 150))))  # a run-on, no full stop
+        elif kind < 0.18 and long_words:
+            paragraphs.append("a" * rng.randint(301, 900) + " " + sentence(rng, 5))
+        else:
+            sentences = [sentence(rng, rng.choice([1, 2, 3, rng.randint(4, 40)])) for _ in range(rng.randint(1, 10))]
+            separators = rng.choices([" ", " ", " ", "\n", "  ", "\t"], k=len(sentences))
+            paragraphs.append("".join(text + separator for text, separator in zip(sentences, separators, strict=True)))
+    return paragraphs
+
+
+def chapter(seed: int, count: int = 8, long_words: bool = True) -> str:
+    rng = random.Random(-seed)
+    return "".join(
+        paragraph + rng.choice(["\n\n", "\n\n\n", "\r\n\r\n", "\n  \n"])
+        for paragraph in chapter_paragraphs(seed, count, long_words)
     )
 
 
-def words(text: str) -> list[str]:
-    return text.split()
+def chinese_chapter(seed: int, paragraphs: int = 6) -> str:
+    rng = random.Random(seed)
+    built = []
+    for _ in range(paragraphs):
+        sentences = [
+            "，".join(rng.choices(CHINESE_PHRASES, k=rng.randint(1, 4))) + rng.choice(["。", "！", "？"])
+            for _ in range(rng.randint(1, 12))
+        ]
+        built.append("".join(sentences))
+    built.append("".join(rng.choices(CHINESE_PHRASES, k=40)))  # 200+ characters with no mark at all
+    return "\n\n".join(built)
 
 
-def test_segments_are_numbered_in_reading_order():
-    segments = split_text(chapter(1))
+def paragraphs_of_segments(segments: list[TextSegment]) -> list[list[str]]:
+    paragraphs: list[list[str]] = [[]]
+    for segment in segments:
+        paragraphs[-1].append(segment.text)
+        if segment.pause_after_ms != PAUSE_SENTENCE_MS:
+            paragraphs.append([])
+    return paragraphs[:-1]
 
+
+def without_spaces(text: str) -> str:
+    return "".join(text.split())
+
+
+def assert_well_formed(segments: list[TextSegment], maximum: int) -> None:
     assert [segment.index for segment in segments] == list(range(len(segments)))
+    assert all(segment.text and segment.text == segment.text.strip() for segment in segments)
+    assert all(len(segment.text) <= maximum for segment in segments), max(len(s.text) for s in segments)
+    assert all(segment.pause_after_ms in (PAUSE_SENTENCE_MS, PAUSE_PARAGRAPH_MS) for segment in segments[:-1])
+    assert segments[-1].pause_after_ms == 0
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_no_word_is_lost_or_reordered(seed):
-    text = chapter(seed)
+def test_segments_are_numbered_from_zero_in_reading_order():
+    text = "First comes the morning, grey and wet. " * 10 + "Then the river rose over the old stones. " * 10
 
     segments = split_text(text)
 
-    assert words(" ".join(segment.text for segment in segments)) == words(text)
+    assert [segment.index for segment in segments] == list(range(len(segments)))
+    assert len(segments) >= 3
+    assert segments[0].text.startswith("First comes the morning")
+    assert segments[-1].text.endswith("over the old stones.")
+    assert " ".join(segment.text for segment in segments) == " ".join(text.split())
 
 
-def test_a_20000_character_chapter_becomes_segments_none_over_the_limit():
-    text = chapter(3, paragraphs=150)[:20_000]
+def test_a_20000_character_chapter_becomes_ordered_segments_none_over_the_limit():
+    text = chapter(3, count=200, long_words=False)[:20_000]
 
     segments = split_text(text, "english")
 
     assert len(segments) > 60
-    assert max(len(segment.text) for segment in segments) <= 300
-    assert words(" ".join(segment.text for segment in segments)) == words(text)
+    assert_well_formed(segments, 300)
+    assert without_spaces("".join(segment.text for segment in segments)) == without_spaces(text)
 
 
-def test_a_50000_character_chapter_works():
-    text = chapter(4, paragraphs=400)[:50_000]
+@pytest.mark.parametrize("seed", range(6))
+def test_no_text_is_lost_or_reordered_paragraph_by_paragraph(seed):
+    paragraphs = chapter_paragraphs(seed, count=30)
 
-    assert max(len(segment.text) for segment in split_text(text)) <= 300
+    segments = split_text(chapter(seed, count=30))
+
+    assert_well_formed(segments, 300)
+    spoken = paragraphs_of_segments(segments)
+    assert len(spoken) == len(paragraphs)
+    for texts, paragraph in zip(spoken, paragraphs, strict=True):
+        if max(len(word) for word in paragraph.split()) <= 300:
+            assert " ".join(texts) == " ".join(paragraph.split())
+        else:  # a word over the maximum is cut hard, so only its letters survive unchanged
+            assert without_spaces("".join(texts)) == without_spaces(paragraph)
 
 
-def test_sentences_are_packed_up_to_the_target():
-    text = " ".join(["This sentence has exactly forty-seven letters."] * 12)
+@pytest.mark.parametrize("seed", range(6))
+def test_a_fragment_under_twenty_characters_remains_only_when_no_neighbour_has_room(seed):
+    segments = split_text(chapter(seed, count=20))
+
+    for paragraph in paragraphs_of_segments(segments):
+        for position, text in enumerate(paragraph):
+            if len(text) < MIN_FRAGMENT:
+                neighbours = paragraph[max(position - 1, 0) : position] + paragraph[position + 1 : position + 2]
+                assert all(len(neighbour) + 1 + len(text) > 300 for neighbour in neighbours), (text, paragraph)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_no_chinese_segment_is_over_150_characters_and_none_is_lost(seed):
+    text = chinese_chapter(seed)
+
+    segments = split_text(text, "chinese")
+
+    assert_well_formed(segments, 150)
+    assert ["".join(texts) for texts in paragraphs_of_segments(segments)] == text.split("\n\n")
+
+
+def test_chinese_sentences_are_packed_without_spaces_up_to_the_target():
+    text = "雨已经下了三天，河水不断上涨。" * 40
+
+    segments = split_text(text, "chinese")
+
+    assert all(" " not in segment.text for segment in segments)
+    assert all(segment.text.endswith("。") for segment in segments)
+    assert [len(segment.text) for segment in segments] == [90] * 6 + [60]
+    assert "".join(segment.text for segment in segments) == text
+
+
+def test_sentences_are_packed_up_to_the_target_but_not_past_it():
+    text = " ".join(["The lantern swayed over the wet stones again."] * 12)  # 45 characters each
 
     segments = split_text(text, "english")
 
-    assert all(200 <= len(segment.text) <= 250 for segment in segments[:-1])
+    # Five sentences and their four spaces make 229; a sixth would pass the target of 250.
+    assert [len(segment.text) for segment in segments] == [229, 229, 91]
 
 
-def test_pauses_are_longer_between_paragraphs_and_none_after_the_end():
-    text = ("One sentence that is long enough to stand alone. " * 6 + "\n\n") * 2
+def test_pauses_are_short_between_sentences_long_between_paragraphs_and_none_after_the_end():
+    paragraph = "One sentence that is long enough to stand alone in a segment of its own, surely. " * 4
+    text = f"{paragraph}\n\n{paragraph}\n\n\n{paragraph}"
 
     segments = split_text(text)
 
-    paragraph_ends = [segment for segment in segments if segment.pause_after_ms == PAUSE_PARAGRAPH_MS]
-    assert len(paragraph_ends) == 1
-    assert {segment.pause_after_ms for segment in segments[:-1]} == {PAUSE_SENTENCE_MS, PAUSE_PARAGRAPH_MS}
-    assert segments[-1].pause_after_ms == 0
+    per_paragraph = len(segments) // 3
+    assert per_paragraph >= 2
+    expected = ([PAUSE_SENTENCE_MS] * (per_paragraph - 1) + [PAUSE_PARAGRAPH_MS]) * 3
+    expected[-1] = 0
+    assert [segment.pause_after_ms for segment in segments] == expected
 
 
-def test_segments_never_cross_a_paragraph():
-    segments = split_text("The first paragraph ends here.\n\nThe second paragraph starts here.")
+def test_segments_never_cross_a_paragraph_break_but_do_cross_a_single_line_break():
+    text = "The first paragraph ends here.\n\nThe second paragraph\nwraps onto a second line.\r\n\r\nA third one."
+
+    segments = split_text(text)
 
     assert [segment.text for segment in segments] == [
         "The first paragraph ends here.",
-        "The second paragraph starts here.",
+        "The second paragraph wraps onto a second line.",
+        "A third one.",
     ]
+    assert [segment.pause_after_ms for segment in segments] == [PAUSE_PARAGRAPH_MS, PAUSE_PARAGRAPH_MS, 0]
 
 
-def test_a_long_sentence_is_cut_at_a_comma_then_at_a_space():
-    clause = "and the lantern swayed over the wet stones"
+def test_whitespace_inside_a_paragraph_collapses_to_single_spaces():
+    segments = split_text("  A line\t\tthat   wraps\r\nover\n  lines.  ")
+
+    assert [segment.text for segment in segments] == ["A line that wraps over lines."]
+
+
+def test_closing_quotes_and_brackets_stay_with_their_sentence():
+    text = "“Stop it!” she said, and he stopped at once. (He always did.) 'Good,' she said. " * 8
+
+    segments = split_text(text, "english", max_length=60)
+
+    assert " ".join(segment.text for segment in segments) == " ".join(text.split())
+    assert not any(segment.text.startswith(("”", ")")) for segment in segments)
+    assert all(segment.text.count("“") == segment.text.count("”") for segment in segments)
+    assert all(segment.text.count("(") == segment.text.count(")") for segment in segments)
+
+
+def test_a_long_sentence_is_cut_after_its_last_comma_that_fits():
+    clause = "and the lantern swayed over the wet stones"  # 42 characters
     sentence = ", ".join([clause] * 12) + "."
 
     segments = split_text(sentence, "english")
 
     assert all(len(segment.text) <= 300 for segment in segments)
-    assert segments[0].text.endswith(",")
-    assert words(" ".join(segment.text for segment in segments)) == words(sentence)
+    assert all(segment.text.endswith(",") for segment in segments[:-1])
+    # Six clauses with their commas and spaces make 263; a seventh comma would come at 307.
+    assert [len(segment.text) for segment in segments] == [263, 263]
+    assert " ".join(segment.text for segment in segments) == sentence
 
 
-def test_a_word_longer_than_the_limit_is_cut_hard():
-    segments = split_text("x" * 1000)
+def test_a_long_sentence_without_commas_is_cut_at_its_last_space_that_fits():
+    sentence = " ".join(["lantern"] * 100) + "."  # 800 characters
+
+    segments = split_text(sentence, "english")
+
+    assert [len(segment.text) for segment in segments] == [295, 295, 208]
+    assert all(set(segment.text.rstrip(".").split()) == {"lantern"} for segment in segments)
+    assert " ".join(segment.text for segment in segments) == sentence
+
+
+def test_a_word_longer_than_the_maximum_is_cut_hard_at_the_maximum():
+    word = "".join(random.Random(1).choices("abcdefghij", k=1000))
+
+    segments = split_text(word)
 
     assert [len(segment.text) for segment in segments] == [300, 300, 300, 100]
+    assert "".join(segment.text for segment in segments) == word
 
 
-def test_tiny_fragments_are_merged_into_a_neighbour():
+def test_a_clause_mark_too_early_to_make_a_useful_piece_is_passed_over_for_a_space():
+    sentence = "So, " + " ".join(["lantern"] * 60) + "."
+
+    segments = split_text(sentence, "english")
+
+    assert segments[0].text.startswith("So, lantern lantern")
+    assert all(len(segment.text) >= MIN_FRAGMENT for segment in segments)
+
+
+def test_tiny_fragments_are_merged_into_the_previous_segment_of_the_paragraph():
+    filler = "The rest of the paragraph goes on for a while longer and longer. " * 3
+    segments = split_text(filler + "Huh? " + filler)
+
+    assert segments[0].text.endswith("longer and longer. Huh?")
+    assert all(len(segment.text) >= MIN_FRAGMENT for segment in segments)
+
+
+def test_a_tiny_fragment_opening_a_paragraph_is_merged_into_the_next_segment():
     segments = split_text("Huh? " + "The rest of the paragraph goes on for a while longer. " * 6)
 
     assert segments[0].text.startswith("Huh? The rest")
-    assert all(len(segment.text) >= 20 for segment in segments)
+    assert all(len(segment.text) >= MIN_FRAGMENT for segment in segments)
+
+
+def test_a_tiny_fragment_with_no_room_beside_it_stays_its_own_segment():
+    # The neighbour is 300 characters: "Oh." cannot join it without passing the maximum.
+    text = "a" * 300 + " Oh."
+
+    segments = split_text(text, "english")
+
+    assert [segment.text for segment in segments] == ["a" * 300, "Oh."]
 
 
 def test_a_paragraph_that_is_one_tiny_fragment_is_kept_on_its_own():
-    segments = split_text("Chapter 1\n\nIt was a long and quiet night in the valley.")
+    segments = split_text("Chapter 1\n\nIt was a long and quiet night in the valley.\n\nNo.")
 
-    assert [segment.text for segment in segments] == ["Chapter 1", "It was a long and quiet night in the valley."]
-
-
-def test_whitespace_only_text_gives_no_segments():
-    assert split_text("  \n\n\t ") == []
-
-
-def test_line_breaks_inside_a_paragraph_are_spaces():
-    assert [segment.text for segment in split_text("A line\nthat wraps\r\nover lines.")] == [
-        "A line that wraps over lines."
+    assert [segment.text for segment in segments] == [
+        "Chapter 1",
+        "It was a long and quiet night in the valley.",
+        "No.",
     ]
 
 
-def test_chinese_gets_shorter_segments_joined_without_spaces():
-    text = "雨已经下了三天，河水不断上涨。" * 40
-
-    segments = split_text(text, "chinese")
-
-    assert max(len(segment.text) for segment in segments) <= 150
-    assert " " not in segments[0].text
-    assert "".join(segment.text for segment in segments) == text
+@pytest.mark.parametrize("text", ["", " ", "\n\n\n", "  \r\n\r\n\t \u3000 "])
+def test_empty_or_whitespace_only_text_gives_no_segments(text):
+    assert split_text(text) == []
 
 
-def test_auto_detects_chinese_and_japanese_text():
+def test_auto_detects_chinese_and_japanese_by_ideographs_and_kana():
     assert limits_for("auto", "雨已经下了三天。河水不断上涨。") == (100, 150)
+    assert limits_for("auto", "きょうは あめが ふっています。") == (100, 150)
     assert limits_for("auto", "The rain had not stopped.") == (250, 300)
+    # One ideograph among many letters is a quotation, not Chinese text.
+    assert limits_for("auto", "The sign read 雨 and nothing more.") == (250, 300)
+
+
+def test_auto_detection_needs_more_than_a_third_of_the_non_space_characters():
+    assert limits_for("auto", "雨雨雨 a b c d e f") == (250, 300)
+    assert limits_for("auto", "雨雨雨 a b c d e") == (100, 150)
+
+
+def test_named_languages_are_case_insensitive():
     assert limits_for("Japanese", "anything") == (100, 150)
+    assert limits_for("CHINESE", "anything") == (100, 150)
+    assert limits_for("English", "The rain had not stopped.") == (250, 300)
 
 
-def test_the_worker_limit_lowers_the_maximum():
-    segments = split_text("word " * 200, max_length=50)
+def test_auto_splits_chinese_text_with_the_chinese_limits():
+    segments = split_text(chinese_chapter(9))
 
-    assert max(len(segment.text) for segment in segments) <= 50
+    assert_well_formed(segments, 150)
+    assert max(len(segment.text) for segment in segments) > 100  # the run with no marks is cut at 150
+
+
+def test_the_worker_limit_lowers_the_maximum_and_the_target():
+    text = ("Short words here. " * 40).strip()
+
+    segments = split_text(text, "english", max_length=60)
+
+    assert_well_formed(segments, 60)
+    assert [len(segment.text) for segment in segments[:-1]] == [53] * (len(segments) - 1)
+    assert " ".join(segment.text for segment in segments) == text
+
+
+def test_a_worker_limit_above_the_default_does_not_raise_the_maximum():
+    segments = split_text("word " * 500, "english", max_length=5000)
+
+    assert max(len(segment.text) for segment in segments) <= 300
+
+
+def test_a_worker_limit_below_one_is_refused():
+    with pytest.raises(ValueError, match="max_length"):
+        split_text("Some text.", max_length=0)
+
+
+def test_a_50000_character_chapter_segments_well_under_a_second():
+    text = chapter(4, count=600)[:50_000]
+    assert len(text) == 50_000
+
+    started = time.perf_counter()
+    segments = split_text(text)
+    elapsed = time.perf_counter() - started
+
+    assert elapsed < 1.0
+    assert_well_formed(segments, 300)
+    assert without_spaces("".join(segment.text for segment in segments)) == without_spaces(text)

@@ -1,0 +1,244 @@
+"""The ``vastai`` engine: Vast.ai serverless workers, reached through Vast's route service.
+
+Two hops (research/vastai.md §1): ``POST {VASTAI_ROUTE_URL}/route/`` with the endpoint's name and
+key, the request's cost (characters, the worker's workload unit) and ``request_idx``; while no
+worker is ready the reply has no ``url`` and the same ``request_idx`` is polled again, with
+jittered backoff. Then ``POST <worker url><route>`` with ``{"auth_data": <the whole route reply>,
+"payload": <the local engine's body>}``; the PyWorker checks the route's signature.
+
+Unlike Vast's SDK, every call has a timeout, route errors are retried, and retries are bounded:
+408, 429, 5xx and transport errors are retried ``VASTAI_MAX_RETRIES`` times with the same
+``request_idx``; a worker that does not answer in time is not sent the request again here (the
+GPU may still be working on it), and the segments' own attempts bound what the task resends.
+The account key goes to Vast's console and route service only, never to a worker.
+"""
+
+import logging
+import random
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import httpx
+from django.conf import settings
+from django.utils import timezone
+
+from synthesis.engines.base import (
+    Batch,
+    BatchResult,
+    Engine,
+    EngineError,
+    TransientEngineError,
+    VoicePrompt,
+    WorkerCall,
+    WorkerNotReady,
+)
+from synthesis.engines.payload import (
+    RETRYABLE_STATUSES,
+    batch_result,
+    prompt_payload,
+    refusal,
+    synthesis_payload,
+    voice_prompt,
+    workload,
+)
+from synthesis.engines.vastai_console import ConsoleError, VastaiConsole
+from synthesis.models import GpuInstance
+
+logger = logging.getLogger(__name__)
+
+ROOT_CERTIFICATE_PATH = "/static/jvastai_root.cer"
+PROMPT_COST = 200  # what the worker counts a clone prompt as, in characters
+
+
+@dataclass(frozen=True)
+class EndpointAccess:
+    name: str
+    key: str
+
+
+_endpoint_cache: dict[str, EndpointAccess] = {}
+_ssl_context: ssl.SSLContext | None = None
+
+
+def backoff(attempt: int) -> float:
+    """Seconds before try ``attempt`` (1, 2, ...): exponential with full jitter, capped."""
+    return random.uniform(0.1, min(2**attempt, settings.VASTAI_POLL_MAX_INTERVAL))  # noqa: S311
+
+
+class VastaiEngine(Engine):
+    name = "vastai"
+    title = "Vast.ai"
+
+    def missing_configuration(self) -> list[str]:
+        return [name for name in ("VASTAI_API_KEY", "VASTAI_ENDPOINT_ID") if not getattr(settings, name)]
+
+    def health(self) -> dict:
+        access = _endpoint_cache.get(settings.VASTAI_ENDPOINT_ID)
+        return {
+            "configured": True,
+            "endpoint_id": settings.VASTAI_ENDPOINT_ID,
+            "endpoint_name": settings.VASTAI_ENDPOINT_NAME or (access.name if access else None),
+            "route_url": settings.VASTAI_ROUTE_URL,
+        }
+
+    def endpoint_access(self, refresh: bool = False) -> EndpointAccess:
+        if settings.VASTAI_ENDPOINT_NAME:
+            return EndpointAccess(settings.VASTAI_ENDPOINT_NAME, settings.VASTAI_API_KEY)
+        endpoint_id = settings.VASTAI_ENDPOINT_ID
+        if refresh or endpoint_id not in _endpoint_cache:
+            try:
+                endpoints = VastaiConsole().endpoints()
+            except ConsoleError as exc:
+                raise (EngineError if exc.status == 401 else TransientEngineError)(str(exc)) from None
+            found = next((e for e in endpoints if str(e.get("id")) == str(endpoint_id)), None)
+            if found is None:
+                raise EngineError(f"Vast.ai has no endpoint with id {endpoint_id} (VASTAI_ENDPOINT_ID)")
+            _endpoint_cache[endpoint_id] = EndpointAccess(found["endpoint_name"], found["api_key"])
+        return _endpoint_cache[endpoint_id]
+
+    def price_per_hour(self, instance_id: str) -> Decimal | None:
+        if not instance_id:
+            return None
+        known = GpuInstance.objects.filter(instance_id=instance_id).first()
+        fresh_after = timezone.now() - timedelta(seconds=settings.VASTAI_PRICE_TTL_SECONDS)
+        if known and known.fetched_at > fresh_after:
+            return known.dph_total
+        try:
+            instance = VastaiConsole().instance(instance_id)
+            price = Decimal(str(instance["dph_total"]))
+        except (ConsoleError, KeyError, TypeError, InvalidOperation) as exc:
+            logger.warning("no price for Vast.ai instance %s: %s", instance_id, exc)
+            return known.dph_total if known else None
+        GpuInstance.objects.update_or_create(
+            instance_id=instance_id,
+            defaults={"dph_total": price, "gpu_name": instance.get("gpu_name") or "", "fetched_at": timezone.now()},
+        )
+        return price
+
+    # The route service and the workers
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """Trust Vast's root certificate, as their SDK does; fetched once and kept in var/."""
+        global _ssl_context
+        if _ssl_context is None:
+            path = Path(settings.VAR_DIR) / "jvastai_root.cer"
+            if not path.exists():
+                response = httpx.get(f"{settings.VASTAI_CONSOLE_URL}{ROOT_CERTIFICATE_PATH}", timeout=30)
+                response.raise_for_status()
+                path.write_bytes(response.content)
+            context = ssl.create_default_context(cafile=str(path))
+            # Vast's root has pathlen set without keyCertSign; OpenSSL 3 rejects that in strict mode.
+            context.verify_flags &= ~ssl.VERIFY_X509_STRICT
+            _ssl_context = context
+        return _ssl_context
+
+    def route(self, access: EndpointAccess, cost: int, request_idx: int) -> httpx.Response:
+        return httpx.post(
+            f"{settings.VASTAI_ROUTE_URL}/route/",
+            json={"endpoint": access.name, "api_key": access.key, "cost": cost, "request_idx": request_idx},
+            headers={"Authorization": f"Bearer {access.key}"},
+            timeout=settings.VASTAI_ROUTE_TIMEOUT,
+        )
+
+    def call(
+        self, path: str, payload: dict, cost: int, on_waiting: Callable[[str], None] | None
+    ) -> tuple[dict, WorkerCall]:
+        access = self.endpoint_access()
+        refreshed_key = False
+        request_idx = 0
+        failures = polls = 0
+        poll_until = time.monotonic() + settings.VASTAI_POLL_WINDOW
+        last_problem = ""
+
+        def retry_or_raise(problem: str, call: WorkerCall | None = None) -> None:
+            nonlocal failures, last_problem
+            failures += 1
+            last_problem = problem
+            if failures > settings.VASTAI_MAX_RETRIES:
+                raise TransientEngineError(f"{problem} (after {failures} tries)", call)
+            time.sleep(backoff(failures))
+
+        while True:
+            try:
+                response = self.route(access, cost, request_idx)
+            except httpx.HTTPError as exc:
+                retry_or_raise(f"Vast.ai route service unreachable: {type(exc).__name__}: {exc}")
+                continue
+            if response.status_code == 401 and not refreshed_key:
+                access, refreshed_key = self.endpoint_access(refresh=True), True
+                continue
+            if response.status_code in RETRYABLE_STATUSES:
+                retry_or_raise(f"Vast.ai route service answered {response.status_code}")
+                continue
+            if response.status_code != 200:
+                raise EngineError(
+                    f"Vast.ai route service refused the request ({response.status_code}): {response.text[:200]}"
+                )
+            reply = response.json()
+            request_idx = reply.get("request_idx", request_idx)
+            if "url" not in reply:
+                polls += 1
+                if time.monotonic() > poll_until:
+                    raise WorkerNotReady(
+                        "No Vast.ai worker is ready yet; one is starting, which takes a few minutes from cold."
+                    )
+                if on_waiting:
+                    on_waiting("A GPU worker is starting on Vast.ai; synthesis begins as soon as it is ready.")
+                time.sleep(1.0 if polls == 1 else backoff(polls))
+                continue
+            answer = self.send(reply, path, payload)
+            if isinstance(answer, tuple):
+                return answer
+            retry_or_raise(str(answer), answer.call)
+
+    def send(self, auth_data: dict, path: str, payload: dict) -> tuple[dict, WorkerCall] | TransientEngineError:
+        """One request to the worker the route chose. Returns a retryable failure instead of raising it."""
+        url = auth_data["url"].rstrip("/")
+        call = WorkerCall(worker_url=url, request_idx=auth_data.get("request_idx"))
+        verify = self.ssl_context() if url.startswith("https://") else True
+        started = time.monotonic()
+        try:
+            response = httpx.post(
+                f"{url}{path}",
+                json={"auth_data": auth_data, "payload": payload},
+                timeout=settings.VASTAI_WORKER_TIMEOUT,
+                verify=verify,
+            )
+        except httpx.TimeoutException as exc:
+            latency = time.monotonic() - started
+            call = WorkerCall(url, request_idx=call.request_idx, latency=latency)
+            raise TransientEngineError(
+                f"Vast.ai worker {url} did not answer within {latency:.0f}s ({exc})", call
+            ) from None
+        except httpx.HTTPError as exc:
+            return TransientEngineError(f"Vast.ai worker {url} unreachable: {type(exc).__name__}: {exc}", call)
+        call = WorkerCall(
+            url, request_idx=call.request_idx, http_status=response.status_code, latency=time.monotonic() - started
+        )
+        if response.status_code in (401, 422):
+            raise EngineError(
+                f"Vast.ai worker {url} rejected the request's credentials ({response.status_code}); "
+                "check the endpoint and the worker's vastai version",
+                call,
+            )
+        if response.status_code in RETRYABLE_STATUSES and response.status_code != 503:
+            return TransientEngineError(f"Vast.ai worker {url} answered {response.status_code}", call)
+        if response.status_code != 200:
+            raise refusal(response, call)
+        try:
+            return response.json(), call
+        except ValueError:
+            return TransientEngineError(f"Vast.ai worker {url} answered with something other than JSON", call)
+
+    def synthesize(self, batch: Batch, on_waiting: Callable[[str], None] | None = None) -> BatchResult:
+        answer, call = self.call("/synthesize", synthesis_payload(batch), workload(batch), on_waiting)
+        return batch_result(answer, batch, call)
+
+    def build_voice_prompt(self, reference: bytes, ref_text: str = "") -> VoicePrompt:
+        answer, call = self.call("/voices/prompt", prompt_payload(reference, ref_text), PROMPT_COST, None)
+        return voice_prompt(answer, call)

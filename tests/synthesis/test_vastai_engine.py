@@ -1,0 +1,78 @@
+"""The Vast.ai engine called directly: endpoint lookup, key refresh, and what reaches the worker."""
+
+from decimal import Decimal
+
+import pytest
+
+from synthesis.engines.base import Batch, EngineError, SegmentText, Voice
+from synthesis.engines.vastai import VastaiEngine
+from tests.support.fake_vast import ACCOUNT_KEY, ENDPOINT_NAME, INSTANCE_PRICE
+from tests.support.worker_tap import WorkerTap
+
+pytestmark = pytest.mark.django_db
+
+BATCH = Batch([SegmentText(0, "Hello from the engine.")], "english", Voice("ryan"), seed=3)
+
+
+def test_the_endpoint_is_looked_up_once_by_id_and_cached(vast):
+    engine = VastaiEngine()
+
+    engine.synthesize(BATCH)
+    engine.synthesize(BATCH)
+
+    assert vast.fake.console_calls.count("/api/v0/endptjobs/") == 1
+    assert {call["api_key"] for call in vast.fake.route_calls} == {vast.fake.endpoint_key}
+
+
+def test_with_an_endpoint_name_no_lookup_is_needed(vast, settings):
+    settings.VASTAI_ENDPOINT_NAME = ENDPOINT_NAME
+
+    VastaiEngine().synthesize(BATCH)
+
+    assert "/api/v0/endptjobs/" not in vast.fake.console_calls
+    assert vast.fake.route_calls[0]["api_key"] == ACCOUNT_KEY
+
+
+def test_a_route_401_fetches_the_endpoint_key_again_once(vast):
+    engine = VastaiEngine()
+    engine.synthesize(BATCH)
+    vast.fake.endpoint_key = "endpoint-key-rotated"
+    try:
+        result = engine.synthesize(BATCH)
+    finally:
+        vast.fake.endpoint_key = "endpoint-key-1"
+
+    assert result.segments[0].wav
+    assert vast.fake.console_calls.count("/api/v0/endptjobs/") == 2
+
+
+def test_an_unknown_endpoint_is_a_clear_error(vast, settings):
+    settings.VASTAI_ENDPOINT_ID = "999"
+
+    with pytest.raises(EngineError, match="no endpoint with id 999"):
+        VastaiEngine().synthesize(BATCH)
+
+
+def test_the_account_key_never_reaches_the_worker(vast):
+    spy = WorkerTap(vast.fake.worker_url).start()
+    worker_url, vast.fake.worker_url = vast.fake.worker_url, spy.url
+    try:
+        VastaiEngine().synthesize(BATCH)
+    finally:
+        vast.fake.worker_url = worker_url
+        spy.stop()
+
+    (request,) = spy.requests
+    assert set(request["body"]) == {"auth_data", "payload"}
+    assert ACCOUNT_KEY not in str(request)
+    assert vast.fake.endpoint_key not in str(request)
+
+
+def test_instance_prices_are_looked_up_once_and_kept(vast):
+    engine = VastaiEngine()
+
+    first = engine.price_per_hour("31415")
+    second = engine.price_per_hour("31415")
+
+    assert first == second == Decimal(INSTANCE_PRICE)
+    assert vast.fake.console_calls.count("/api/v0/instances/31415/") == 1
