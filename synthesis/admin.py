@@ -4,7 +4,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from synthesis import services
-from synthesis.models import Segment, SynthesisJob
+from synthesis.models import GpuInstance, Segment, SynthesisJob, VastaiDeployment, WorkerRequest
 
 
 def audio_player(url: str | None):
@@ -31,6 +31,50 @@ class SegmentInline(admin.TabularInline):
         return audio_player(reverse("admin:synthesis_segment_audio", args=[segment.pk]))
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what happened: looked at, never edited by hand."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class WorkerRequestInline(admin.TabularInline):
+    model = WorkerRequest
+    fields = ["created_at", "segment_indexes", "instance_id", "http_status", "latency", "gpu_seconds", "error"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WorkerRequest)
+class WorkerRequestAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at", "job", "engine", "instance_id", "http_status", "latency", "gpu_seconds", "price_per_hour",
+    ]  # fmt: skip
+    list_filter = ["engine", "http_status", "created_at"]
+    list_select_related = ["job"]
+    search_fields = ["job__public_id", "instance_id", "worker_url"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(GpuInstance)
+class GpuInstanceAdmin(ReadOnlyAdmin):
+    list_display = ["instance_id", "gpu_name", "dph_total", "fetched_at"]
+    search_fields = ["instance_id", "gpu_name"]
+
+
+@admin.register(VastaiDeployment)
+class VastaiDeploymentAdmin(ReadOnlyAdmin):
+    list_display = ["endpoint_name", "endpoint_id", "workergroup_id", "template_hash", "synced_at"]
+    exclude = ["endpoint_api_key"]
+
+
 @admin.register(SynthesisJob)
 class SynthesisJobAdmin(admin.ModelAdmin):
     list_display = ["public_id", "account", "engine", "status", "characters", "duration", "created_at"]
@@ -44,7 +88,7 @@ class SynthesisJobAdmin(admin.ModelAdmin):
         "started_at", "finished_at", "text",
     ]  # fmt: skip
     exclude = ["audio", "voice_data", "ref_text", "waiting_since"]
-    inlines = [SegmentInline]
+    inlines = [SegmentInline, WorkerRequestInline]
     actions = ["cancel", "retry"]
 
     def has_add_permission(self, request) -> bool:

@@ -48,3 +48,14 @@ def test_staff_can_listen_and_others_cannot(admin_client, client, finished_job):
 def test_accounts_and_keys_are_in_the_admin(admin_client, owner):
     assert "owner" in admin_client.get("/admin/accounts/account/").content.decode()
     assert admin_client.get("/admin/accounts/apikey/").status_code == 200
+
+
+def test_worker_requests_are_listed_read_only(admin_client, finished_job):
+    finished_job.worker_requests.create(engine="vastai", instance_id="4242", http_status=200, latency=1.5)
+
+    listing = admin_client.get("/admin/synthesis/workerrequest/")
+    change = admin_client.get(f"/admin/synthesis/workerrequest/{finished_job.worker_requests.get().pk}/change/")
+
+    assert "4242" in listing.content.decode()
+    assert change.status_code == 200
+    assert "Save" not in change.content.decode()
