@@ -1,10 +1,9 @@
 """Splitting a chapter into the ordered segments a TTS model speaks, one generation call each.
 
-Why segments of 150-300 characters: Qwen3-TTS drifts in long single generations (the voice wanders,
-words get skipped or repeated), and it runs away on very short inputs (a lone "Huh?" can come back
-as seconds of babble). So text is cut at paragraph and sentence boundaries, sentences are packed up
-to a target length, overlong sentences are cut at clause marks or spaces, and fragments under
-MIN_FRAGMENT characters are folded into a neighbour. Chinese and Japanese carry more speech per
+Why segments of 150-300 characters: Qwen3-TTS drifts in long single generations, and it runs away
+on very short inputs such as a lone "Huh?". So text is cut at paragraph and sentence boundaries,
+sentences are packed up to a target length, overlong sentences are cut at clause marks or spaces,
+and fragments under MIN_FRAGMENT characters are folded into a neighbour. Chinese and Japanese carry more speech per
 character, so their segments are shorter.
 
 Every segment is a contiguous slice of its whitespace-collapsed paragraph, so no character is lost

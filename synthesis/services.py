@@ -305,12 +305,13 @@ def job_wait_for_worker(*, job: SynthesisJob, token: uuid.UUID, reason: str) -> 
     )
     job.refresh_from_db()
     if job.waiting_since and now - job.waiting_since > timedelta(seconds=settings.TTS_COLD_START_TIMEOUT):
-        minutes = settings.TTS_COLD_START_TIMEOUT // 60
+        limit = settings.TTS_COLD_START_TIMEOUT
+        waited = f"{limit // 60} minutes" if limit >= 120 else f"{limit} seconds"
         with transaction.atomic():
             job.segments.filter(status=Segment.Status.QUEUED).update(status=Segment.Status.ERROR, error=reason)
             SynthesisJob.objects.filter(pk=job.pk).exclude(status__in=SynthesisJob.FINISHED).update(
                 status=SynthesisJob.Status.ERROR,
-                error=f"No GPU worker became ready within {minutes} minutes. Retry the job later. ({reason})",
+                error=f"No GPU worker became ready within {waited}. Retry the job later. ({reason})",
                 message="",
                 finished_at=now,
             )

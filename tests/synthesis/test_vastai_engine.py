@@ -1,11 +1,14 @@
 """The Vast.ai engine called directly: endpoint lookup, key refresh, and what reaches the worker."""
 
+import time
 from decimal import Decimal
 
 import pytest
 
-from synthesis.engines.base import Batch, EngineError, SegmentText, Voice
+from synthesis import services
+from synthesis.engines.base import Batch, EngineError, SegmentText, Voice, WorkerNotReady
 from synthesis.engines.vastai import VastaiEngine
+from synthesis.tasks import synthesize_job
 from tests.support.fake_vast import ACCOUNT_KEY, ENDPOINT_NAME, INSTANCE_PRICE
 from tests.support.worker_tap import WorkerTap
 
@@ -76,3 +79,28 @@ def test_instance_prices_are_looked_up_once_and_kept(vast):
 
     assert first == second == Decimal(INSTANCE_PRICE)
     assert vast.fake.console_calls.count("/api/v0/instances/31415/") == 1
+
+
+def test_a_job_waiting_past_the_cold_start_deadline_ends_in_error_and_retry_runs_it(vast, owner, settings):
+    settings.VASTAI_POLL_WINDOW = 0.1
+    settings.TTS_COLD_START_TIMEOUT = 3
+    vast.fake.waiting_polls = 10_000
+    job = services.job_create(account=owner.account, text="Is anybody out there?", engine="vastai")
+
+    with pytest.raises(WorkerNotReady):
+        synthesize_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == "queued"
+    assert "starting" in job.message
+    time.sleep(3.1)
+    with pytest.raises(WorkerNotReady):
+        synthesize_job(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == "error"
+    assert job.error.startswith("No GPU worker became ready within 3 seconds")
+    vast.fake.waiting_polls = 0
+    services.job_retry(job=job)
+    synthesize_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == "complete"
