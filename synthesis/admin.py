@@ -87,7 +87,8 @@ class SynthesisJobAdmin(admin.ModelAdmin):
         "format", "seed", "player", "duration", "sample_rate", "gpu_seconds", "created_at", "updated_at",
         "started_at", "finished_at", "text",
     ]  # fmt: skip
-    exclude = ["audio", "voice_data", "ref_text", "waiting_since"]
+    exclude = ["audio", "waiting_since"]
+    raw_id_fields = ["stored_voice"]
     inlines = [SegmentInline, WorkerRequestInline]
     actions = ["cancel", "retry"]
 

@@ -45,9 +45,11 @@ class SynthesisJob(models.Model):
     text = models.TextField()
     language = models.CharField(max_length=20, default="auto")
     voice = models.CharField(max_length=100, default="default")
+    stored_voice = models.ForeignKey(
+        "voices.Voice", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs",
+        help_text="The cloned voice, stored or inline, whose prompt every segment uses.",
+    )  # fmt: skip
     instruct = models.TextField(blank=True)
-    voice_data = models.FileField(upload_to=job_audio_path, blank=True, help_text="Reference audio of an inline clone.")
-    ref_text = models.TextField(blank=True)
     format = models.CharField(max_length=10, default="wav")
     seed = models.PositiveIntegerField(help_text="One sampling seed for every segment, so the voice stays the same.")
 

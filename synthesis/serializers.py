@@ -1,12 +1,9 @@
-import base64
-import binascii
-
-from django.conf import settings
 from django.urls import reverse
 from rest_framework import serializers
 
 from synthesis import audio
 from synthesis.models import Segment, SynthesisJob
+from voices.validation import decode_base64_audio
 
 
 class StrictCharField(serializers.CharField):
@@ -36,16 +33,7 @@ class JobCreateInput(serializers.Serializer):
         return text
 
     def validate_voice_data(self, voice_data: str) -> bytes:
-        if voice_data.startswith("data:"):
-            voice_data = voice_data.partition(",")[2]
-        limit = settings.TTS_VOICE_DATA_MAX_BYTES
-        # base64 is 4/3 the size of what it encodes: refuse oversized input before decoding it.
-        if len(voice_data) * 3 // 4 > limit:
-            raise serializers.ValidationError(f"Reference audio is over {limit // 1_000_000} MB.", code="too_large")
-        try:
-            return base64.b64decode(voice_data, validate=True)
-        except (binascii.Error, ValueError):
-            raise serializers.ValidationError("Not valid base64.", code="invalid_base64") from None
+        return decode_base64_audio(voice_data)
 
 
 def segment_json(segment: Segment, job: SynthesisJob) -> dict:

@@ -23,15 +23,19 @@ from synthesis.engines.base import (
     BatchResult,
     Engine,
     EngineError,
+    PromptMismatch,
     SegmentText,
     TransientEngineError,
     Voice,
     WorkerNotReady,
 )
-from synthesis.engines.payload import workload
 from synthesis.models import Segment, SynthesisJob, WorkerRequest, new_public_id
 from synthesis.segmentation import split_text
+from voices.models import Voice as StoredVoice
 from voices.presets import LANGUAGES, voice_names
+from voices.services import voice_for_inline_clone, voice_prompt_build, voice_prompt_for
+
+VOICE_ID_PREFIX = "voice_"
 
 logger = logging.getLogger(__name__)
 
@@ -69,16 +73,9 @@ def job_create(
     language = language.strip().lower() or "auto"
     if language not in LANGUAGES:
         raise ServiceError(f"Unknown language {language!r}: use one of {', '.join(LANGUAGES)}", "unknown_language")
-    voice = voice.strip() or "default"
-    if voice.lower() not in voice_names():
-        raise ServiceError(f"Unknown voice {voice!r}: use one of {', '.join(voice_names())}", "unknown_voice")
-    voice = voice.lower()
-    if voice == "clone" and not voice_data:
-        raise ServiceError("voice: clone needs voice_data, base64 WAV of 5-30 s of clear speech", "missing_voice_data")
-    if voice != "clone" and voice_data:
-        raise ServiceError("voice_data is only used with voice: clone", "unexpected_voice_data")
-    if voice == "clone" and instruct:
-        raise ServiceError("instruct works with preset voices only, not with cloned ones", "invalid_instruct")
+    voice, stored_voice = job_voice_resolve(
+        account=account, voice=voice, voice_data=voice_data, ref_text=ref_text, instruct=instruct
+    )
 
     pieces = split_text(text, language, max_length=settings.TTS_WORKER_MAX_LENGTH)
     with transaction.atomic():
@@ -89,19 +86,45 @@ def job_create(
             text=text,
             language=language,
             voice=voice,
+            stored_voice=stored_voice,
             instruct=instruct,
-            ref_text=ref_text,
             format=audio_format,
             seed=secrets.randbelow(2**31),
         )
-        if voice_data:
-            job.voice_data.save("reference.wav", ContentFile(voice_data), save=True)
         Segment.objects.bulk_create(
             Segment(job=job, index=piece.index, text=piece.text, pause_after_ms=piece.pause_after_ms)
             for piece in pieces
         )
         job_enqueue(job)
     return job
+
+
+def job_voice_resolve(
+    *, account: Account, voice: str, voice_data: bytes | None, ref_text: str, instruct: str
+) -> tuple[str, StoredVoice | None]:
+    """The job's voice name, and the stored voice when it is a clone (inline ones are stored too)."""
+    voice = voice.strip() or "default"
+    if voice.lower() == "clone":
+        if not voice_data:
+            message = "voice: clone needs voice_data, base64 audio of 5-30 s of clear speech"
+            raise ServiceError(message, "missing_voice_data")
+        if instruct:
+            raise ServiceError("instruct works with preset voices only, not with cloned ones", "invalid_instruct")
+        return "clone", voice_for_inline_clone(account=account, reference_data=voice_data, ref_text=ref_text)
+    if voice_data:
+        raise ServiceError("voice_data is only used with voice: clone", "unexpected_voice_data")
+    if voice.startswith(VOICE_ID_PREFIX):
+        stored = StoredVoice.objects.filter(account=account, public_id=voice).first()
+        if stored is None:
+            raise ServiceError("Voice not found", "voice_not_found", status.HTTP_404_NOT_FOUND)
+        if instruct:
+            raise ServiceError("instruct works with preset voices only, not with cloned ones", "invalid_instruct")
+        return voice, stored
+    if voice.lower() not in voice_names():
+        raise ServiceError(
+            f"Unknown voice {voice!r}: use one of {', '.join(voice_names())}, or a stored voice's id", "unknown_voice"
+        )
+    return voice.lower(), None
 
 
 def job_enqueue(job: SynthesisJob) -> None:
@@ -172,12 +195,27 @@ def segments_claim(*, job: SynthesisJob) -> tuple[uuid.UUID, list[Segment]]:
     return token, list(Segment.objects.filter(claim_token=token).order_by("index"))
 
 
-def job_voice(job: SynthesisJob) -> Voice:
-    reference = None
-    if job.voice_data:
-        with job.voice_data.open("rb") as stored:
-            reference = stored.read()
-    return Voice(name=job.voice, instruct=job.instruct, reference=reference, ref_text=job.ref_text)
+def job_voice(job: SynthesisJob, engine: Engine) -> Voice:
+    if job.stored_voice is None:
+        if job.voice == "clone" or job.voice.startswith(VOICE_ID_PREFIX):
+            raise EngineError("The job's voice was deleted")
+        return Voice(name=job.voice, instruct=job.instruct)
+    prompt = voice_prompt_for(voice=job.stored_voice, engine=engine)
+    return Voice(name="clone", prompt=bytes(prompt.data))
+
+
+def engine_synthesize(*, job: SynthesisJob, engine: Engine, segments: list[Segment]) -> BatchResult:
+    """Send the batch; when the worker clones with another model than the prompt's, rebuild it once."""
+    texts = [SegmentText(segment.index, segment.text) for segment in segments]
+    batch = Batch(segments=texts, language=job.language, voice=job_voice(job, engine), seed=job.seed)
+    on_waiting = lambda message: job_mark_waiting(job=job, message=message)  # noqa: E731
+    try:
+        return engine.synthesize(batch, on_waiting=on_waiting)
+    except PromptMismatch as exc:
+        worker_request_record(job=job, segments=segments, engine=engine, error=exc)
+        voice_prompt_build(voice=job.stored_voice, engine=engine)
+        batch = Batch(segments=texts, language=job.language, voice=job_voice(job, engine), seed=job.seed)
+        return engine.synthesize(batch, on_waiting=on_waiting)
 
 
 def job_synthesize_next_batch(*, job_id: int) -> bool:
@@ -193,34 +231,28 @@ def job_synthesize_next_batch(*, job_id: int) -> bool:
     if not segments:
         job_finish_if_done(job_id=job.pk)
         return False
-    batch = Batch(
-        segments=[SegmentText(segment.index, segment.text) for segment in segments],
-        language=job.language,
-        voice=job_voice(job),
-        seed=job.seed,
-    )
     SynthesisJob.objects.filter(pk=job.pk, status=SynthesisJob.Status.QUEUED).update(
         status=SynthesisJob.Status.PROCESSING, message=""
     )
     SynthesisJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=timezone.now())
     engine = get_engine(job.engine)
     try:
-        result = engine.synthesize(batch, on_waiting=lambda message: job_mark_waiting(job=job, message=message))
+        result = engine_synthesize(job=job, engine=engine, segments=segments)
     except WorkerNotReady as exc:
-        worker_request_record(job=job, batch=batch, engine=engine, error=exc)
+        worker_request_record(job=job, segments=segments, engine=engine, error=exc)
         job_wait_for_worker(job=job, token=token, reason=str(exc))
         raise
     except TransientEngineError as exc:
-        worker_request_record(job=job, batch=batch, engine=engine, error=exc)
+        worker_request_record(job=job, segments=segments, engine=engine, error=exc)
         segments_release(token=token, error=str(exc))
         raise
     except EngineError as exc:
-        worker_request_record(job=job, batch=batch, engine=engine, error=exc)
+        worker_request_record(job=job, segments=segments, engine=engine, error=exc)
         Segment.objects.filter(claim_token=token).update(status=Segment.Status.ERROR, error=str(exc), claim_token=None)
         job_finish_if_done(job_id=job.pk)
         return False
 
-    worker_request_record(job=job, batch=batch, engine=engine, result=result)
+    worker_request_record(job=job, segments=segments, engine=engine, result=result)
     SynthesisJob.objects.filter(pk=job.pk).update(gpu_seconds=F("gpu_seconds") + result.gpu_seconds, waiting_since=None)
     SynthesisJob.objects.filter(pk=job.pk, status=SynthesisJob.Status.QUEUED).update(
         status=SynthesisJob.Status.PROCESSING, message=""
@@ -247,7 +279,7 @@ def job_mark_waiting(*, job: SynthesisJob, message: str) -> None:
 def worker_request_record(
     *,
     job: SynthesisJob,
-    batch: Batch,
+    segments: list[Segment],
     engine: Engine,
     result: BatchResult | None = None,
     error: EngineError | None = None,
@@ -258,8 +290,8 @@ def worker_request_record(
     return WorkerRequest.objects.create(
         job=job,
         engine=engine.name,
-        segment_indexes=[segment.index for segment in batch.segments],
-        characters=workload(batch),
+        segment_indexes=[segment.index for segment in segments],
+        characters=sum(len(segment.text) for segment in segments),
         worker_url=call.worker_url,
         instance_id=call.instance_id,
         model=call.model,

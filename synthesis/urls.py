@@ -1,7 +1,7 @@
 from django.urls import path
 
 from synthesis import apis
-from voices.apis import VoiceListApi
+from voices.apis import VoiceCollectionApi, VoiceDetailApi
 
 urlpatterns = [
     path("jobs", apis.JobCollectionApi.as_view(), name="jobs"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("jobs/<str:job_id>/retry", apis.JobRetryApi.as_view(), name="job-retry"),
     path("jobs/<str:job_id>/audio.<str:audio_format>", apis.JobAudioApi.as_view(), name="job-audio"),
     path("jobs/<str:job_id>/segments/<int:index>", apis.SegmentAudioApi.as_view(), name="segment-audio"),
-    path("voices", VoiceListApi.as_view(), name="voices"),
+    path("voices", VoiceCollectionApi.as_view(), name="voices"),
+    path("voices/<str:voice_id>", VoiceDetailApi.as_view(), name="voice"),
     path("health", apis.HealthApi.as_view(), name="health"),
 ]

@@ -2,6 +2,7 @@ import pytest
 
 from tests.support.model_server import build_tiny_checkpoints, start_model_server
 from tests.support.service import client_for
+from tests.support.worker_tap import WorkerTap
 
 
 @pytest.fixture(scope="module")
@@ -36,3 +37,18 @@ def owner(db):
 def stranger(db):
     """An API client of another account."""
     return client_for("stranger")
+
+
+@pytest.fixture(scope="session")
+def worker_tap(model_server):
+    tap = WorkerTap(model_server.url).start()
+    yield tap
+    tap.stop()
+
+
+@pytest.fixture
+def gpu_worker(worker_tap, settings):
+    """The real model server behind a recording tap, as this process's GPU_WORKER_URL."""
+    worker_tap.reset()
+    settings.GPU_WORKER_URL = worker_tap.url
+    return worker_tap

@@ -1,9 +1,109 @@
+from django.conf import settings
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from libread_tts.errors import ServiceError
+from synthesis.serializers import StrictCharField
+from voices import services
+from voices.models import Voice
 from voices.presets import voice_list
+from voices.validation import decode_base64_audio
 
 
-class VoiceListApi(APIView):
+def voice_json(voice: Voice) -> dict:
+    """A stored voice in LibRead's voice list shape, plus what the library knows of it."""
+    return {
+        "id": voice.public_id,
+        "short_name": voice.public_id,
+        "name": voice.name,
+        "gender": voice.gender,
+        "locale": voice.locale,
+        "kind": "clone",
+        "language": voice.language,
+        "ref_text": voice.ref_text,
+        "duration": voice.duration,
+        "sample_rate": voice.sample_rate,
+        "prompt_status": voice.prompt_status,
+        "prompt_error": voice.prompt_error or None,
+        "created_at": voice.created_at,
+    }
+
+
+def voice_get(request, voice_id: str) -> Voice:
+    voice = Voice.objects.filter(account=request.user.account, public_id=voice_id, inline=False).first()
+    if voice is None:
+        raise NotFound("Voice not found")
+    return voice
+
+
+class VoiceFields(serializers.Serializer):
+    name = StrictCharField(max_length=100)
+    language = StrictCharField(required=False, default="auto")
+    gender = StrictCharField(required=False, allow_blank=True, default="", max_length=20)
+    locale = StrictCharField(required=False, allow_blank=True, default="", max_length=20)
+
+
+class VoiceCreateInput(VoiceFields):
+    ref_text = StrictCharField(required=False, allow_blank=True, default="", max_length=2000)
+    audio_base64 = StrictCharField(required=False)
+    audio = serializers.FileField(required=False)
+
+    def validate(self, data):
+        if bool(data.get("audio_base64")) == bool(data.get("audio")):
+            raise serializers.ValidationError(
+                "Send the reference audio as an `audio` file (multipart) or as `audio_base64` (JSON).",
+                code="missing_audio",
+            )
+        return data
+
+
+class VoiceUpdateInput(VoiceFields):
+    name = StrictCharField(required=False, max_length=100)
+
+
+class VoiceCollectionApi(APIView):
+    parser_classes = [JSONParser, MultiPartParser]
+
     def get(self, request):
-        return Response({"voices": voice_list()})
+        own = Voice.objects.filter(account=request.user.account, inline=False)
+        return Response({"voices": voice_list() + [voice_json(voice) for voice in own]})
+
+    def post(self, request):
+        data = VoiceCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        if fields.get("audio"):
+            upload = fields["audio"]
+            if upload.size > settings.TTS_VOICE_DATA_MAX_BYTES:
+                raise ServiceError("Reference audio is too large", "reference_too_large", 413)
+            reference = upload.read()
+        else:
+            reference = decode_base64_audio(fields["audio_base64"])
+        voice = services.voice_create(
+            account=request.user.account,
+            name=fields["name"],
+            reference_data=reference,
+            ref_text=fields["ref_text"],
+            language=fields["language"],
+            gender=fields["gender"],
+            locale=fields["locale"],
+        )
+        return Response(voice_json(voice), status=status.HTTP_201_CREATED)
+
+
+class VoiceDetailApi(APIView):
+    def get(self, request, voice_id: str):
+        return Response(voice_json(voice_get(request, voice_id)))
+
+    def patch(self, request, voice_id: str):
+        voice = voice_get(request, voice_id)
+        data = VoiceUpdateInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        return Response(voice_json(services.voice_update(voice=voice, **data.validated_data)))
+
+    def delete(self, request, voice_id: str):
+        services.voice_delete(voice=voice_get(request, voice_id))
+        return Response({"id": voice_id, "status": "deleted"})

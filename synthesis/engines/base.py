@@ -36,6 +36,10 @@ class TransientEngineError(EngineError):
     """The worker could not be reached or failed; the same request may succeed later."""
 
 
+class PromptMismatch(EngineError):
+    """The worker clones with another model than the voice prompt was built with: build it again."""
+
+
 class WorkerNotReady(TransientEngineError):
     """No GPU worker is ready yet (a cold start): the job waits, without spending attempts."""
 
@@ -44,8 +48,7 @@ class WorkerNotReady(TransientEngineError):
 class Voice:
     name: str  # "default", a preset speaker, or "clone"
     instruct: str = ""
-    reference: bytes | None = None  # audio of an inline clone
-    ref_text: str = ""
+    prompt: bytes | None = None  # a stored voice's clone prompt
 
 
 @dataclass(frozen=True)

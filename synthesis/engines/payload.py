@@ -7,6 +7,7 @@ from synthesis.engines.base import (
     Batch,
     BatchResult,
     EngineError,
+    PromptMismatch,
     SegmentAudio,
     TransientEngineError,
     VoicePrompt,
@@ -22,6 +23,8 @@ def refusal(response, call: WorkerCall) -> EngineError:
         message, code = body.get("error", response.text), body.get("code", "")
     except ValueError:
         message, code = response.text[:200], ""
+    if response.status_code == 409 and code == "prompt_model_mismatch":
+        return PromptMismatch(message, call)
     if response.status_code == 503 and code == "loading":
         return WorkerNotReady("The GPU worker is loading its models; synthesis starts when it is ready.", call)
     if response.status_code in RETRYABLE_STATUSES:
@@ -38,10 +41,8 @@ def synthesis_payload(batch: Batch) -> dict:
     }
     if batch.voice.instruct:
         payload["instruct"] = batch.voice.instruct
-    if batch.voice.reference is not None:
-        payload["voice_data"] = base64.b64encode(batch.voice.reference).decode()
-        if batch.voice.ref_text:
-            payload["ref_text"] = batch.voice.ref_text
+    if batch.voice.prompt is not None:
+        payload["voice_prompt"] = base64.b64encode(batch.voice.prompt).decode()
     return payload
 
 

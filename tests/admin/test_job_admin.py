@@ -4,6 +4,8 @@ from django.core.files.base import ContentFile
 
 from synthesis import audio, services
 from synthesis.models import Segment
+from tests.support.audio import encoded, voiced_signal
+from voices.services import voice_create
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +61,15 @@ def test_worker_requests_are_listed_read_only(admin_client, finished_job):
     assert "4242" in listing.content.decode()
     assert change.status_code == 200
     assert "Save" not in change.content.decode()
+
+
+def test_the_voice_page_has_the_reference_player_and_prompt_state(admin_client, owner):
+    voice = voice_create(account=owner.account, name="Narrator", reference_data=encoded(voiced_signal(6, 16000), 16000))
+
+    page = admin_client.get(f"/admin/voices/voice/{voice.pk}/change/").content.decode()
+    reference = admin_client.get(f"/admin/voices/voice/{voice.pk}/reference/")
+
+    assert f'src="/admin/voices/voice/{voice.pk}/reference/"' in page
+    assert "Pending" in page
+    assert "owner" in page
+    assert reference["Content-Type"] == "audio/wav"

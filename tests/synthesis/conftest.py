@@ -28,13 +28,6 @@ class VastStack:
 
 
 @pytest.fixture(scope="session")
-def worker_tap(model_server):
-    tap = WorkerTap(model_server.url).start()
-    yield tap
-    tap.stop()
-
-
-@pytest.fixture(scope="session")
 def vast_stack(model_server, tmp_path_factory):
     """The real PyWorker, signature check on, behind a fake route service, before the model server."""
     fake = FakeVast().start()
@@ -62,14 +55,6 @@ def vast_stack(model_server, tmp_path_factory):
         yield VastStack(fake, tap)
     tap.stop()
     fake.stop()
-
-
-@pytest.fixture
-def gpu_worker(worker_tap, settings):
-    """The real model server behind a recording tap, as this process's GPU_WORKER_URL."""
-    worker_tap.reset()
-    settings.GPU_WORKER_URL = worker_tap.url
-    return worker_tap
 
 
 @pytest.fixture

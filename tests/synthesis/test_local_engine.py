@@ -32,13 +32,14 @@ def test_a_batch_comes_back_as_one_wav_per_segment(gpu_worker):
     assert result.gpu_seconds > 0
 
 
-def test_an_inline_clone_sends_the_reference(gpu_worker):
-    batch = Batch([SegmentText(0, "In my voice.")], "auto", Voice("clone", reference=REFERENCE), seed=2)
+def test_a_clone_sends_its_prompt(gpu_worker):
+    prompt = get_engine("local").build_voice_prompt(REFERENCE, "What I said.")
+    batch = Batch([SegmentText(0, "In my voice.")], "auto", Voice("clone", prompt=prompt.data), seed=2)
 
     result = get_engine("local").synthesize(batch)
 
     assert result.segments[0].wav
-    assert "voice_data" in gpu_worker.synthesis_requests()[0]["body"]
+    assert "voice_prompt" in gpu_worker.synthesis_requests()[0]["body"]
 
 
 def test_a_voice_prompt_is_built_for_the_clone_model(gpu_worker):
