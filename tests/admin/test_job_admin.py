@@ -73,3 +73,16 @@ def test_the_voice_page_has_the_reference_player_and_prompt_state(admin_client, 
     assert "Pending" in page
     assert "owner" in page
     assert reference["Content-Type"] == "audio/wav"
+
+
+def test_the_preview_action_synthesizes_a_sample_sentence_with_the_voice(admin_client, owner, settings):
+    voice = voice_create(account=owner.account, name="Narrator", reference_data=encoded(voiced_signal(6, 16000), 16000))
+
+    response = admin_client.post(
+        "/admin/voices/voice/", {"action": "preview", "_selected_action": [voice.pk]}, follow=True
+    )
+
+    job = voice.jobs.get()
+    assert job.account == owner.account
+    assert job.engine == settings.TTS_DEFAULT_ENGINE
+    assert f"/admin/synthesis/synthesisjob/{job.pk}/change/" in response.content.decode()
