@@ -131,7 +131,10 @@ class VastaiEngine(Engine):
                 response = httpx.get(f"{settings.VASTAI_CONSOLE_URL}{ROOT_CERTIFICATE_PATH}", timeout=30)
                 response.raise_for_status()
                 path.write_bytes(response.content)
-            context = ssl.create_default_context(cafile=str(path))
+            certificate = path.read_bytes()
+            # PEM text or DER bytes: the SDK does not say which Vast serves, so accept both.
+            pem = certificate.lstrip().startswith(b"-----BEGIN")
+            context = ssl.create_default_context(cadata=certificate.decode() if pem else certificate)
             # Vast's root has pathlen set without keyCertSign; OpenSSL 3 rejects that in strict mode.
             context.verify_flags &= ~ssl.VERIFY_X509_STRICT
             _ssl_context = context

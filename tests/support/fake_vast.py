@@ -44,6 +44,7 @@ class FakeVast:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.worker_url = ""
+        self.root_certificate = b""  # served where Vast serves its root CA
         self.endpoint_key = "endpoint-key-1"
         self.worker_statuses: list[dict] = []
         self.deleted_requests: list[dict] = []
@@ -113,6 +114,7 @@ class FakeVast:
                 web.post("/api/v0/template/", self._template_create),
                 web.put("/api/v1/template/", self._template_update),
                 web.get("/api/v0/instances/{instance_id}/", self._instance),
+                web.get("/static/jvastai_root.cer", self._root_certificate),
                 web.post("/get_endpoint_workers/", self._endpoint_workers),
             ]
         )
@@ -256,6 +258,11 @@ class FakeVast:
         if not self._console_allowed(request):
             return self._refused()
         return web.json_response(self.workers)
+
+    async def _root_certificate(self, request: web.Request) -> web.Response:
+        with self._lock:
+            self.console_calls.append(request.path)
+        return web.Response(body=self.root_certificate, content_type="application/x-x509-ca-cert")
 
     async def _instance(self, request: web.Request) -> web.Response:
         if not self._console_allowed(request):

@@ -5,6 +5,7 @@ answered with a given status and body instead of being forwarded.
 """
 
 import asyncio
+import ssl
 import threading
 from dataclasses import dataclass
 
@@ -22,10 +23,11 @@ class Fault:
 
 
 class WorkerTap:
-    def __init__(self, target: str):
+    def __init__(self, target: str, ssl_context: ssl.SSLContext | None = None):
         self.target = target.rstrip("/")
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.ssl_context = ssl_context
+        self.url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{self.port}"
         self.requests: list[dict] = []
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
@@ -69,7 +71,8 @@ class WorkerTap:
         app.router.add_route("*", "/{path:.*}", self._forward)
         runner = web.AppRunner(app)
         self._loop.run_until_complete(runner.setup())
-        self._loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.port).start())
+        site = web.TCPSite(runner, "127.0.0.1", self.port, ssl_context=self.ssl_context)
+        self._loop.run_until_complete(site.start())
         self._started.set()
         self._loop.run_forever()
 
