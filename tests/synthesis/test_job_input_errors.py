@@ -20,7 +20,7 @@ BAD_BODIES = [
     pytest.param({"text": "Hi.", "voice": 7}, 400, "not_a_string", id="number-voice"),
     pytest.param({"text": "Hi.", "format": "aiff"}, 400, "invalid_choice", id="unknown-format"),
     pytest.param({"text": "Hi.", "voice": "clone"}, 400, "missing_voice_data", id="clone-without-voice-data"),
-    pytest.param({"text": "Hi.", "voice": "clone", "voice_data": "%%%"}, 400, "invalid_base64", id="bad-base64"),
+    pytest.param({"text": "Hi.", "voice": "clone", "voice_data": "%%%"}, 400, "reference_not_base64", id="bad-base64"),
     pytest.param(
         {"text": "Hi.", "voice": "ryan", "voice_data": base64.b64encode(b"x").decode()},
         400,
@@ -69,5 +69,5 @@ def test_oversized_voice_data_is_refused_before_decoding(owner, settings):
 
     response = owner.post(JOBS, {"text": "Hi.", "voice": "clone", "voice_data": "A" * 4000}, format="json")
 
-    assert response.status_code == 400
-    assert response.json()["code"] == "too_large"
+    assert response.status_code == 413
+    assert response.json()["code"] == "reference_too_large"
