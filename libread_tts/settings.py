@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "accounts",
     "synthesis",
     "voices",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +199,8 @@ TTS_COLD_START_TIMEOUT = env_int("TTS_COLD_START_TIMEOUT", 900, minimum=1)
 TTS_JOB_RETENTION_HOURS = env_int("TTS_JOB_RETENTION_HOURS", 72, minimum=1)
 TTS_RETRY_AFTER_SECONDS = env_int("TTS_RETRY_AFTER_SECONDS", 1, minimum=1)
 TTS_ANONYMOUS_ACCOUNT = env("TTS_ANONYMOUS_ACCOUNT")
+# USD per GPU hour for requests whose instance price is unknown (the local engine, say).
+TTS_FALLBACK_PRICE_PER_HOUR = env("TTS_FALLBACK_PRICE_PER_HOUR") or "0.40"
 
 # Vast.ai serverless (the `vastai` engine). The route service needs the endpoint's name and its
 # own key: with VASTAI_ENDPOINT_NAME set, the name and the account key are used; otherwise both

@@ -84,7 +84,7 @@ class SynthesisJobAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [
         "public_id", "account", "engine", "status", "message", "error", "language", "voice", "instruct",
-        "format", "seed", "player", "duration", "sample_rate", "gpu_seconds", "created_at", "updated_at",
+        "format", "seed", "player", "duration", "sample_rate", "created_at", "updated_at",
         "started_at", "finished_at", "text",
     ]  # fmt: skip
     exclude = ["audio", "waiting_since"]

@@ -56,7 +56,6 @@ class SynthesisJob(models.Model):
     audio = models.FileField(upload_to=job_audio_path, blank=True)
     duration = models.FloatField(null=True, blank=True)
     sample_rate = models.PositiveIntegerField(default=24000)
-    gpu_seconds = models.FloatField(default=0.0, help_text="GPU time the worker reported for this job's requests.")
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,6 +1,10 @@
+from decimal import Decimal
+
+from django.db.models import Sum
 from django.urls import reverse
 from rest_framework import serializers
 
+from billing.models import UsageRecord
 from synthesis import audio
 from synthesis.models import Segment, SynthesisJob
 from voices.validation import decode_base64_audio
@@ -48,6 +52,22 @@ def segment_json(segment: Segment, job: SynthesisJob) -> dict:
     }
 
 
+def job_usage(job: SynthesisJob) -> dict:
+    """What the job's worker requests used and cost, summed from its ledger lines."""
+    totals = UsageRecord.objects.filter(job=job, kind=UsageRecord.Kind.WORK).aggregate(
+        characters=Sum("characters", default=0),
+        audio_seconds=Sum("audio_seconds", default=Decimal(0)),
+        gpu_seconds=Sum("gpu_seconds", default=Decimal(0)),
+        cost_usd=Sum("cost_usd", default=Decimal(0)),
+    )
+    return {
+        "characters": totals["characters"],
+        "audio_seconds": float(totals["audio_seconds"]),
+        "gpu_seconds": float(totals["gpu_seconds"]),
+        "cost_usd": float(totals["cost_usd"]),
+    }
+
+
 def job_json(job: SynthesisJob) -> dict:
     segments = list(job.segments.all())
     ready = [segment for segment in segments if segment.status == Segment.Status.READY]
@@ -68,10 +88,5 @@ def job_json(job: SynthesisJob) -> dict:
         "audio_url": reverse("job-audio", args=[job.public_id, job.format]) if complete else None,
         "duration": job.duration,
         "sample_rate": job.sample_rate,
-        "usage": {
-            "characters": sum(len(segment.text) for segment in ready),
-            "audio_seconds": round(sum(segment.duration or 0 for segment in ready), 3),
-            "gpu_seconds": round(job.gpu_seconds, 3),
-            "cost_usd": None,
-        },
+        "usage": job_usage(job),
     }

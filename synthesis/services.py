@@ -15,6 +15,7 @@ from django.utils import timezone
 from rest_framework import status
 
 from accounts.models import Account
+from billing.services import usage_record_work
 from libread_tts.errors import ServiceError
 from synthesis import audio
 from synthesis.engines import engine_names, get_engine
@@ -253,7 +254,7 @@ def job_synthesize_next_batch(*, job_id: int) -> bool:
         return False
 
     worker_request_record(job=job, segments=segments, engine=engine, result=result)
-    SynthesisJob.objects.filter(pk=job.pk).update(gpu_seconds=F("gpu_seconds") + result.gpu_seconds, waiting_since=None)
+    SynthesisJob.objects.filter(pk=job.pk).update(waiting_since=None)
     SynthesisJob.objects.filter(pk=job.pk, status=SynthesisJob.Status.QUEUED).update(
         status=SynthesisJob.Status.PROCESSING, message=""
     )
@@ -287,7 +288,8 @@ def worker_request_record(
     call = result.call if result else error.call
     if call is None:  # nothing reached a worker
         return None
-    return WorkerRequest.objects.create(
+    price = engine.price_per_hour(call.instance_id)
+    worker_request = WorkerRequest.objects.create(
         job=job,
         engine=engine.name,
         segment_indexes=[segment.index for segment in segments],
@@ -299,9 +301,12 @@ def worker_request_record(
         http_status=call.http_status,
         latency=call.latency,
         gpu_seconds=result.gpu_seconds if result else None,
-        price_per_hour=engine.price_per_hour(call.instance_id),
+        price_per_hour=price,
         error=str(error) if error else "",
     )
+    audio_seconds = sum(audio.duration or 0 for audio in result.segments if audio.wav) if result else 0.0
+    usage_record_work(worker_request=worker_request, audio_seconds=audio_seconds, price_per_hour=price)
+    return worker_request
 
 
 def segment_store_audio(*, segment: Segment, token: uuid.UUID, wav: bytes, duration: float) -> None:

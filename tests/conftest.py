@@ -1,8 +1,103 @@
-import pytest
+import os
+from dataclasses import dataclass
 
+import pytest
+from django.conf import settings
+
+from libread_tts.celery import app as celery_app
+from synthesis.engines import vastai as vastai_engine
+from tests.support.fake_vast import ACCOUNT_KEY, ENDPOINT_ID, FakeVast
 from tests.support.model_server import build_tiny_checkpoints, start_model_server
-from tests.support.service import client_for
+from tests.support.processes import alive_and, free_port, running, wait_until
+from tests.support.service import client_for, worker_database_url
 from tests.support.worker_tap import WorkerTap
+
+# What the Celery worker process and this test process use for Vast.ai: short timeouts, so the
+# fault tests run in seconds.
+VASTAI_TEST_SETTINGS = {
+    "VASTAI_API_KEY": ACCOUNT_KEY,
+    "VASTAI_ENDPOINT_ID": str(ENDPOINT_ID),
+    "VASTAI_WORKER_TIMEOUT": "5",
+    "VASTAI_POLL_MAX_INTERVAL": "0.5",
+}
+
+
+@dataclass
+class VastStack:
+    fake: FakeVast
+    tap: WorkerTap  # between the PyWorker and the model server
+
+
+@pytest.fixture(scope="session")
+def vast_stack(model_server, tmp_path_factory):
+    """The real PyWorker, signature check on, behind a fake route service, before the model server."""
+    fake = FakeVast().start()
+    tap = WorkerTap(model_server.url).start()
+    directory = tmp_path_factory.mktemp("vast-worker")
+    worker_port = free_port()
+    env = {
+        "PORT": str(tap.port),
+        "MODEL_LOG": str(model_server.model_log),
+        "WORKER_PORT": str(worker_port),
+        "WORKER_HTTP_PORT": str(free_port()),
+        f"VAST_TCP_PORT_{worker_port}": str(worker_port),
+        "PUBLIC_IPADDR": "127.0.0.1",
+        "CONTAINER_ID": "4242",
+        "REPORT_ADDR": fake.url,
+        "USE_SSL": "false",
+        "UNSECURED": "false",
+        "PYWORKER_BENCHMARK_RUNS": "1",
+        "PYWORKER_BENCHMARK_CONCURRENCY": "1",
+    }
+    log_path = directory / "pyworker.out"
+    with running(["-m", "gpu_worker.worker"], env, log_path, cwd=directory) as worker:
+        wait_until(alive_and(fake.statuses_ready, worker, log_path), 180, what="the PyWorker to be ready")
+        fake.worker_url = f"http://127.0.0.1:{worker_port}"
+        yield VastStack(fake, tap)
+    tap.stop()
+    fake.stop()
+
+
+@pytest.fixture
+def vast(vast_stack, settings):
+    """The Vast.ai stack, reset, with this process configured for it."""
+    vast_stack.fake.reset()
+    vast_stack.tap.reset()
+    for name, value in VASTAI_TEST_SETTINGS.items():
+        setattr(settings, name, type(getattr(settings, name))(value))
+    settings.VASTAI_ROUTE_URL = settings.VASTAI_CONSOLE_URL = vast_stack.fake.url
+    settings.VASTAI_ENDPOINT_NAME = ""
+    vastai_engine._endpoint_cache.clear()
+    return vast_stack
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, worker_tap, vast_stack, tmp_path_factory):
+    """A real Celery worker on the test database and broker, with both engines' workers."""
+    with django_db_blocker.unblock():
+        database_url = worker_database_url()
+    celery_app.control.purge()
+    log_path = tmp_path_factory.mktemp("celery") / "worker.out"
+    env = {
+        "DJANGO_SETTINGS_MODULE": "libread_tts.test_settings",
+        "DATABASE_URL": database_url,
+        "GPU_WORKER_URL": worker_tap.url,
+        "TTS_VAR_DIR": os.environ.get("TTS_VAR_DIR", str(settings.VAR_DIR)),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "VASTAI_ROUTE_URL": vast_stack.fake.url,
+        "VASTAI_CONSOLE_URL": vast_stack.fake.url,
+        **VASTAI_TEST_SETTINGS,
+    }
+    command = ["-m", "celery", "-A", "libread_tts", "worker", "-Q", "synthesis,default", "-c", "2", "-l", "info"]
+    with running(command, env, log_path) as process:
+        wait_until(alive_and(lambda: b"ready." in log_path.read_bytes(), process, log_path), 60, what="celery")
+        yield process
+
+
+@pytest.fixture
+def live_worker(celery_worker_process, gpu_worker, transactional_db):
+    """For end-to-end tests: committed data, a Celery worker, and the GPU worker's tap."""
+    return gpu_worker
 
 
 @pytest.fixture(scope="module")

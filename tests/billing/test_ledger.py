@@ -1,0 +1,103 @@
+"""Every worker request that used a GPU becomes one ledger line, priced with its worker's rate."""
+
+from decimal import Decimal
+
+import pytest
+
+from billing.models import UsageRecord
+from billing.services import usage_record_work
+from synthesis import services
+from synthesis.models import SynthesisJob, WorkerRequest
+from synthesis.tasks import synthesize_job
+from tests.support.fake_vast import INSTANCE_PRICE
+from tests.support.processes import wait_until
+from tests.support.service import JOBS, wait_for_job
+
+CHAPTER = " ".join(f"Sentence {n} of a chapter that is long enough to take some time." for n in range(40))
+
+
+def assert_usage_is_the_sum_of_the_ledger(job: dict) -> None:
+    lines = UsageRecord.objects.filter(job_public_id=job["job_id"])
+    assert job["usage"]["cost_usd"] == pytest.approx(float(sum(line.cost_usd for line in lines)))
+    assert job["usage"]["gpu_seconds"] == pytest.approx(float(sum(line.gpu_seconds for line in lines)))
+    assert job["usage"]["characters"] == sum(line.characters for line in lines)
+    assert job["usage"]["audio_seconds"] == pytest.approx(float(sum(line.audio_seconds for line in lines)))
+
+
+def test_a_vastai_jobs_lines_sum_to_its_usage_priced_with_the_instance_rate(vast, live_worker, owner):
+    response = owner.post(
+        f"{JOBS}?engine=vastai", {"text": "One line.\n\nTwo lines.\n\nThree lines here."}, format="json"
+    )
+    job = wait_for_job(owner, response.json()["job_id"])
+
+    lines = list(UsageRecord.objects.filter(job_public_id=job["job_id"]))
+    assert len(lines) == WorkerRequest.objects.filter(job__public_id=job["job_id"]).count() >= 2
+    for line in lines:
+        assert line.price_per_hour == Decimal(INSTANCE_PRICE)
+        assert line.price_source == "instance"
+        assert line.cost_usd == (line.gpu_seconds * Decimal(INSTANCE_PRICE) / 3600).quantize(Decimal("0.000001"))
+        assert line.account.name == "owner"
+        assert line.worker_id == "test-instance-7"
+    assert job["usage"]["cost_usd"] > 0
+    assert_usage_is_the_sum_of_the_ledger(job)
+
+
+def test_the_local_engine_is_priced_at_the_fallback_rate(gpu_worker, owner, settings):
+    settings.TTS_FALLBACK_PRICE_PER_HOUR = "1.80"
+    job = services.job_create(account=owner.account, text="A local line.", engine="local")
+
+    synthesize_job(job.pk)
+
+    (line,) = UsageRecord.objects.filter(job=job)
+    assert (line.price_per_hour, line.price_source) == (Decimal("1.80"), "fallback")
+    assert_usage_is_the_sum_of_the_ledger(owner.get(f"{JOBS}/{job.public_id}").json())
+
+
+def test_a_worker_request_is_billed_once_however_often_it_is_recorded(gpu_worker, owner):
+    job = services.job_create(account=owner.account, text="Bill me once.", engine="local")
+    synthesize_job(job.pk)
+    request = WorkerRequest.objects.get(job=job)
+
+    again = usage_record_work(worker_request=request, audio_seconds=1.0, price_per_hour=None)
+
+    assert UsageRecord.objects.filter(job=job).count() == 1
+    assert again == UsageRecord.objects.get(job=job)
+
+
+def test_a_redelivered_task_writes_no_second_line(live_worker, owner):
+    job_id = owner.post(JOBS, {"text": CHAPTER}, format="json").json()["job_id"]
+    job = SynthesisJob.objects.get(public_id=job_id)
+    for _ in range(2):
+        synthesize_job.delay(job.pk)
+
+    wait_for_job(owner, job_id)
+
+    lines = UsageRecord.objects.filter(job_public_id=job_id)
+    assert sorted(i for line in lines for i in line.segment_indexes) == list(range(job.segments.count()))
+
+
+def test_a_canceled_job_bills_exactly_the_segments_that_reached_the_gpu(live_worker, owner):
+    job_id = owner.post(JOBS, {"text": CHAPTER}, format="json").json()["job_id"]
+    wait_until(lambda: owner.get(f"{JOBS}/{job_id}").json()["progress"]["segments_ready"] >= 1, 60, what="a segment")
+
+    owner.post(f"{JOBS}/{job_id}/cancel")
+    wait_until(
+        lambda: not SynthesisJob.objects.get(public_id=job_id).segments.filter(status="processing").exists(),
+        60,
+        what="the batch on the GPU to finish",
+    )
+
+    billed = sorted(i for line in UsageRecord.objects.filter(job_public_id=job_id) for i in line.segment_indexes)
+    assert billed == sorted(live_worker.sent_indexes())
+    assert billed != list(range(SynthesisJob.objects.get(public_id=job_id).segments.count()))
+
+
+def test_lines_outlive_the_deleted_job(gpu_worker, owner):
+    job = services.job_create(account=owner.account, text="Gone, but billed.", engine="local")
+    synthesize_job(job.pk)
+
+    services.job_delete(job=job)
+
+    line = UsageRecord.objects.get(job_public_id=job.public_id)
+    assert line.job is None
+    assert line.cost_usd > 0
