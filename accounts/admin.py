@@ -6,7 +6,7 @@ from accounts.services import api_key_activate, api_key_revoke
 
 class ApiKeyInline(admin.TabularInline):
     model = ApiKey
-    fields = ["prefix", "name", "created_at", "revoked_at"]
+    fields = ["prefix", "name", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -19,18 +19,19 @@ class ApiKeyInline(admin.TabularInline):
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ["name", "created_at"]
+    list_display = ["name", "is_active", "monthly_budget_usd", "max_active_jobs", "created_at"]
+    list_filter = ["is_active"]
     search_fields = ["name"]
     inlines = [ApiKeyInline]
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "account", "name", "created_at", "is_active"]
+    list_display = ["prefix", "account", "name", "created_at", "last_used_at", "is_active"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     list_select_related = ["account"]
     search_fields = ["prefix", "name", "account__name"]
-    readonly_fields = ["account", "prefix", "digest", "created_at", "revoked_at"]
+    readonly_fields = ["account", "prefix", "digest", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke", "activate"]
 
     def has_add_permission(self, request) -> bool:

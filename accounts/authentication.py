@@ -6,7 +6,7 @@ from django.conf import settings
 from rest_framework import authentication, exceptions
 
 from accounts.models import Account, ApiKey
-from accounts.services import account_get_or_create
+from accounts.services import account_get_or_create, api_key_mark_used
 
 
 @dataclass(frozen=True)
@@ -19,12 +19,18 @@ class Client:
     is_authenticated = True
 
 
+def active(client: Client) -> Client:
+    if not client.account.is_active:
+        raise exceptions.PermissionDenied("This account is inactive")
+    return client
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request) -> tuple[Client, ApiKey | None] | None:
         header = authentication.get_authorization_header(request).decode(errors="replace")
         if not header:
             if settings.TTS_ANONYMOUS_ACCOUNT:
-                return Client(account_get_or_create(name=settings.TTS_ANONYMOUS_ACCOUNT), None), None
+                return active(Client(account_get_or_create(name=settings.TTS_ANONYMOUS_ACCOUNT), None)), None
             return None
         scheme, _, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
@@ -36,7 +42,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         )
         if api_key is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key")
-        return Client(api_key.account, api_key), api_key
+        api_key_mark_used(api_key=api_key)
+        return active(Client(api_key.account, api_key)), api_key
 
     def authenticate_header(self, request) -> str:
         # Having a challenge makes DRF answer 401 rather than 403 to unauthenticated requests.

@@ -7,6 +7,13 @@ class Account(models.Model):
     """Who submits jobs, owns voices and is billed: LibRead's server, or another client."""
 
     name = models.CharField(max_length=100, unique=True)
+    is_active = models.BooleanField(default=True, help_text="An inactive account's keys get 403.")
+    monthly_budget_usd = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, help_text="Spend per calendar month; empty: none."
+    )
+    max_active_jobs = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Jobs running at once; empty: TTS_MAX_ACTIVE_JOBS."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -25,6 +32,7 @@ class ApiKey(models.Model):
     prefix = models.CharField(max_length=12, help_text="The key's first characters, to recognise it.")
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -1,6 +1,8 @@
 import secrets
+from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account, ApiKey
@@ -19,6 +21,13 @@ def api_key_create(*, account: Account, name: str = "") -> tuple[ApiKey, str]:
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = ApiKey.objects.create(account=account, name=name, prefix=key[:12], digest=ApiKey.digest_of(key))
     return api_key, key
+
+
+def api_key_mark_used(*, api_key: ApiKey) -> None:
+    """Record when the key was last used, at most once a minute: polling must not mean a write each time."""
+    now = timezone.now()
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - timedelta(minutes=1))
+    ApiKey.objects.filter(stale, pk=api_key.pk).update(last_used_at=now)
 
 
 def api_key_revoke(*, api_key: ApiKey) -> None:

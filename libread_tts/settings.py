@@ -179,6 +179,19 @@ CELERY_BEAT_SCHEDULE = {
 if CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 10**9) <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT")
 
+# The cache holds rate-limit counters, shared by every web process: Redis in production (the
+# broker's server unless CACHE_URL says otherwise), files in var/ on embedded defaults.
+CACHE_URL = env("CACHE_URL") or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
 # TTS
 TTS_ENGINES = ("local", "vastai")
 TTS_DEFAULT_ENGINE = env("TTS_DEFAULT_ENGINE") or "local"
@@ -199,6 +212,10 @@ TTS_COLD_START_TIMEOUT = env_int("TTS_COLD_START_TIMEOUT", 900, minimum=1)
 TTS_JOB_RETENTION_HOURS = env_int("TTS_JOB_RETENTION_HOURS", 72, minimum=1)
 TTS_RETRY_AFTER_SECONDS = env_int("TTS_RETRY_AFTER_SECONDS", 1, minimum=1)
 TTS_ANONYMOUS_ACCOUNT = env("TTS_ANONYMOUS_ACCOUNT")
+TTS_MAX_ACTIVE_JOBS = env_int("TTS_MAX_ACTIVE_JOBS", 100, minimum=1)
+# Per key. Polling is never throttled: LibRead polls every job every 500 ms.
+TTS_JOB_CREATE_RATE = env("TTS_JOB_CREATE_RATE") or "120/min"
+TTS_VOICE_UPLOAD_RATE = env("TTS_VOICE_UPLOAD_RATE") or "10/min"
 # USD per GPU hour for requests whose instance price is unknown (the local engine, say).
 TTS_FALLBACK_PRICE_PER_HOUR = env("TTS_FALLBACK_PRICE_PER_HOUR") or "0.40"
 

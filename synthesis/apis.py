@@ -9,6 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.throttling import ApiKeyWriteThrottle
 from libread_tts.errors import ServiceError
 from synthesis import audio, services
 from synthesis.engines import engine_names, get_engine
@@ -27,6 +28,9 @@ def not_ready(job: SynthesisJob, what: str) -> Response:
 
 
 class JobCollectionApi(APIView):
+    throttle_classes = [ApiKeyWriteThrottle]
+    throttle_scope = "job_create"
+
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else None
         if body is None:

@@ -64,6 +64,14 @@ def job_create(
             "engine_not_configured",
             status.HTTP_503_SERVICE_UNAVAILABLE,
         )
+    running = SynthesisJob.objects.filter(account=account).exclude(status__in=SynthesisJob.FINISHED).count()
+    most = account.max_active_jobs or settings.TTS_MAX_ACTIVE_JOBS
+    if running >= most:
+        raise ServiceError(
+            f"{running} jobs are still running; an account may run {most} at once. Wait for some to finish.",
+            "too_many_active_jobs",
+            status.HTTP_429_TOO_MANY_REQUESTS,
+        )
     limit = settings.TTS_JOB_MAX_CHARACTERS
     if len(text) > limit:
         raise ServiceError(

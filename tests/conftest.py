@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from libread_tts.celery import app as celery_app
 from synthesis.engines import vastai as vastai_engine
@@ -147,3 +148,9 @@ def gpu_worker(worker_tap, settings):
     worker_tap.reset()
     settings.GPU_WORKER_URL = worker_tap.url
     return worker_tap
+
+
+@pytest.fixture(autouse=True)
+def rate_limits_start_fresh():
+    """Rate-limit counters live in the cache (its own Redis database in CI); none carry over."""
+    cache.clear()

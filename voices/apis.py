@@ -5,6 +5,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.throttling import ApiKeyWriteThrottle
 from libread_tts.errors import ServiceError
 from synthesis.serializers import StrictCharField
 from voices import services
@@ -66,6 +67,8 @@ class VoiceUpdateInput(VoiceFields):
 
 class VoiceCollectionApi(APIView):
     parser_classes = [JSONParser, MultiPartParser]
+    throttle_classes = [ApiKeyWriteThrottle]
+    throttle_scope = "voice_upload"
 
     def get(self, request):
         own = Voice.objects.filter(account=request.user.account, inline=False)
