@@ -218,6 +218,8 @@ TTS_JOB_CREATE_RATE = env("TTS_JOB_CREATE_RATE") or "120/min"
 TTS_VOICE_UPLOAD_RATE = env("TTS_VOICE_UPLOAD_RATE") or "10/min"
 # USD per GPU hour for requests whose instance price is unknown (the local engine, say).
 TTS_FALLBACK_PRICE_PER_HOUR = env("TTS_FALLBACK_PRICE_PER_HOUR") or "0.40"
+# A job's cost estimate before the ledger has any history to measure it from.
+TTS_ESTIMATED_COST_PER_CHARACTER = env("TTS_ESTIMATED_COST_PER_CHARACTER") or "0.00001"
 
 # Vast.ai serverless (the `vastai` engine). The route service needs the endpoint's name and its
 # own key: with VASTAI_ENDPOINT_NAME set, the name and the account key are used; otherwise both

@@ -51,6 +51,9 @@ class SynthesisJob(models.Model):
     )  # fmt: skip
     instruct = models.TextField(blank=True)
     format = models.CharField(max_length=10, default="wav")
+    cost_hold_usd = models.DecimalField(
+        max_digits=12, decimal_places=6, default=0, help_text="Estimated cost held against the budget while running."
+    )
     seed = models.PositiveIntegerField(help_text="One sampling seed for every segment, so the voice stays the same.")
 
     audio = models.FileField(upload_to=job_audio_path, blank=True)

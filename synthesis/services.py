@@ -15,6 +15,7 @@ from django.utils import timezone
 from rest_framework import status
 
 from accounts.models import Account
+from billing.budgets import budget_admit, budget_exhausted, money
 from billing.services import usage_record_work
 from libread_tts.errors import ServiceError
 from synthesis import audio
@@ -88,7 +89,9 @@ def job_create(
 
     pieces = split_text(text, language, max_length=settings.TTS_WORKER_MAX_LENGTH)
     with transaction.atomic():
+        hold = budget_admit(account=account, characters=len(text))
         job = SynthesisJob.objects.create(
+            cost_hold_usd=hold,
             public_id=new_public_id(engine),
             account=account,
             engine=engine,
@@ -236,6 +239,9 @@ def job_synthesize_next_batch(*, job_id: int) -> bool:
     job = SynthesisJob.objects.filter(pk=job_id).first()
     if job is None or job.is_finished:
         return False
+    if exhausted := budget_exhausted(job.account):
+        job_stop_for_budget(job=job, state=exhausted)
+        return False
     token, segments = segments_claim(job=job)
     if not segments:
         job_finish_if_done(job_id=job.pk)
@@ -275,6 +281,19 @@ def job_synthesize_next_batch(*, job_id: int) -> bool:
             segments_release(token=token, error=f"{outcome.code}: {outcome.error}", pks=[segment.pk])
     job_finish_if_done(job_id=job.pk)
     return True
+
+
+def job_stop_for_budget(*, job: SynthesisJob, state) -> None:
+    """The month's spend reached the budget: what is on a GPU finishes, nothing more is sent."""
+    with transaction.atomic():
+        job.segments.filter(status=Segment.Status.QUEUED).update(status=Segment.Status.CANCELED)
+        SynthesisJob.objects.filter(pk=job.pk).exclude(status__in=SynthesisJob.FINISHED).update(
+            status=SynthesisJob.Status.ERROR,
+            error=f"Stopped: the monthly budget of {money(state.budget)} is spent ({money(state.spent)}). "
+            "Raise the budget, then retry the job.",
+            message="",
+            finished_at=timezone.now(),
+        )
 
 
 def job_mark_waiting(*, job: SynthesisJob, message: str) -> None:

@@ -1,0 +1,114 @@
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from billing.models import UsageRecord
+from libread_tts.errors import ServiceError
+from synthesis import services
+from synthesis.models import SynthesisJob
+from synthesis.tasks import synthesize_job
+from tests.support.service import JOBS
+
+TEXT = "x" * 1000  # at $0.001 a character, an estimate of $1.00
+
+
+@pytest.fixture(autouse=True)
+def a_dollar_per_thousand_characters(settings):
+    settings.TTS_ESTIMATED_COST_PER_CHARACTER = "0.001"
+
+
+def spend(account, amount: str) -> None:
+    UsageRecord.objects.create(
+        key=f"test-spend-{amount}",
+        account=account,
+        engine="vastai",
+        price_source="instance",
+        cost_usd=Decimal(amount),
+        day=timezone.localdate(),
+    )
+
+
+@pytest.mark.django_db
+def test_a_job_over_budget_gets_402_with_the_figures(owner):
+    owner.account.monthly_budget_usd = Decimal("1.00")
+    owner.account.save()
+    spend(owner.account, "0.50")
+
+    response = owner.post(JOBS, {"text": TEXT}, format="json")
+
+    assert response.status_code == 402
+    assert response.json()["code"] == "budget_exceeded"
+    assert response.json()["error"] == (
+        "This job would exceed the monthly budget of $1.00: $0.50 spent this month, $0.00 held for running jobs, "
+        "and this job is estimated at $1.00."
+    )
+
+
+@pytest.mark.django_db
+def test_running_jobs_hold_their_estimate(owner, django_capture_on_commit_callbacks):
+    owner.account.monthly_budget_usd = Decimal("1.50")
+    owner.account.save()
+    services.job_create(account=owner.account, text=TEXT, engine="local")
+
+    response = owner.post(JOBS, {"text": TEXT}, format="json")
+
+    assert response.status_code == 402
+    assert "$1.00 held for running jobs" in response.json()["error"]
+
+
+@pytest.mark.django_db
+def test_a_finished_job_releases_its_hold(owner, django_capture_on_commit_callbacks):
+    owner.account.monthly_budget_usd = Decimal("1.50")
+    owner.account.save()
+    job = services.job_create(account=owner.account, text=TEXT, engine="local")
+    services.job_cancel(job=job)
+
+    assert owner.post(JOBS, {"text": TEXT}, format="json").status_code == 202
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_jobs_submitted_together_cannot_both_slip_under_a_budget_for_one(owner):
+    owner.account.monthly_budget_usd = Decimal("1.50")
+    owner.account.save()
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def submit():
+        try:
+            start.wait()
+            services.job_create(account=owner.account, text=TEXT, engine="local")
+            outcomes.append("accepted")
+        except ServiceError as exc:
+            outcomes.append(exc.error_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["accepted", "budget_exceeded"]
+    assert SynthesisJob.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_job_that_crosses_its_budget_finishes_the_batch_in_flight_and_stops(owner, gpu_worker):
+    chapter = " ".join(f"Sentence {n} is long enough to be a segment of its own, or nearly so." for n in range(20))
+    job = services.job_create(account=owner.account, text=chapter, engine="local")
+    synthesize_job(job.pk)  # the first batch
+    owner.account.monthly_budget_usd = Decimal("0.00")
+    owner.account.save()
+
+    synthesize_job(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == "error"
+    assert job.error.startswith("Stopped: the monthly budget of $0.00 is spent")
+    assert len(gpu_worker.synthesis_requests()) == 1
+    assert job.segments.filter(status="ready").count() == 1
+    assert not job.segments.filter(status="queued").exists()
