@@ -175,6 +175,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-jobs": {"task": "synthesis.tasks.requeue_stalled_jobs", "schedule": timedelta(minutes=1)},
     "delete-expired-jobs": {"task": "synthesis.tasks.delete_expired_jobs", "schedule": timedelta(hours=1)},
+    "reconcile-vastai-charges": {"task": "billing.tasks.reconcile_vastai_charges", "schedule": timedelta(days=1)},
 }
 if CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 10**9) <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT")

@@ -68,6 +68,7 @@ class FakeVast:
             self.workergroups: dict[int, dict] = {}
             self.templates: dict[int, dict] = {}
             self.workers: list[dict] = []
+            self.charges: list[dict] = []
 
     def start(self) -> "FakeVast":
         self._thread.start()
@@ -116,6 +117,7 @@ class FakeVast:
                 web.get("/api/v0/instances/{instance_id}/", self._instance),
                 web.get("/static/jvastai_root.cer", self._root_certificate),
                 web.post("/get_endpoint_workers/", self._endpoint_workers),
+                web.get("/api/v0/charges/", self._charges),
             ]
         )
         runner = web.AppRunner(app)
@@ -253,6 +255,20 @@ class FakeVast:
         version = int(template["hash_id"].rsplit("-", 1)[1]) + 1  # every edit is a new version
         template.update({**body, "hash_id": f"hash-{body['id']}-{version}"})
         return web.json_response({"success": True, "template": template})
+
+    async def _charges(self, request: web.Request) -> web.Response:
+        """Pages of ``limit`` charges with a ``next_token``, filtered by day as the console does."""
+        if not self._console_allowed(request):
+            return self._refused()
+        filters = json.loads(request.query["select_filters"])
+        low, high = filters["day"]["gte"], filters["day"]["lte"]
+        matching = [charge for charge in self.charges if low <= charge["start"] <= high]
+        limit, offset = int(request.query.get("limit", 100)), int(request.query.get("after_token", 0))
+        page = matching[offset : offset + limit]
+        next_token = str(offset + limit) if offset + limit < len(matching) else None
+        return web.json_response(
+            {"success": True, "count": len(page), "total": len(matching), "next_token": next_token, "results": page}
+        )
 
     async def _endpoint_workers(self, request: web.Request) -> web.Response:
         if not self._console_allowed(request):
