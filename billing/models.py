@@ -42,3 +42,12 @@ class UsageRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: ${self.cost_usd}"
+
+
+class Spend(UsageRecord):
+    """The ledger as the admin's Spend page: totals, spend per day, top accounts, CSV."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "ledger line"
+        verbose_name_plural = "Spend"

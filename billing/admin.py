@@ -1,0 +1,73 @@
+import csv
+
+from django.contrib import admin
+from django.http import StreamingHttpResponse
+from django.urls import path
+
+from billing.models import Spend
+from billing.selectors import CHART_HEIGHT, spend_summary
+
+CSV_COLUMNS = [
+    "created_at", "day", "kind", "account", "job_public_id", "segment_indexes", "engine", "worker_id", "request_idx",
+    "gpu_seconds", "price_per_hour", "price_source", "cost_usd", "characters", "audio_seconds", "cache_hit", "key",
+]  # fmt: skip
+
+
+def cell(line, column: str):
+    if column == "account":
+        return line.account.name if line.account else ""
+    return getattr(line, column)
+
+
+class Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@admin.register(Spend)
+class SpendAdmin(admin.ModelAdmin):
+    """The ledger, read-only, with totals that follow the filters, a chart, top accounts and CSV."""
+
+    change_list_template = "admin/billing/spend/change_list.html"
+    date_hierarchy = "day"
+    list_display = [
+        "day", "kind", "account", "job_public_id", "engine", "worker_id", "gpu_seconds", "price_per_hour",
+        "price_source", "cost_usd", "characters", "audio_seconds",
+    ]  # fmt: skip
+    list_filter = ["kind", "engine", "price_source", "account"]
+    list_select_related = ["account"]
+    search_fields = ["job_public_id", "worker_id", "account__name", "key"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        export = path("export.csv", self.admin_site.admin_view(self.export_csv), name="billing_spend_export")
+        return [export, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if hasattr(response, "context_data") and "cl" in response.context_data:
+            response.context_data["summary"] = spend_summary(response.context_data["cl"].queryset)
+            response.context_data["chart_height"] = CHART_HEIGHT
+        return response
+
+    def export_csv(self, request):
+        """Every ledger line the page's filters select, one CSV row each."""
+        lines = self.get_changelist_instance(request).get_queryset(request).select_related("account")
+        writer = csv.writer(Echo())
+
+        def rows():
+            yield writer.writerow(CSV_COLUMNS)
+            for line in lines.iterator():
+                yield writer.writerow([cell(line, column) for column in CSV_COLUMNS])
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="libread-tts-ledger.csv"'
+        return response
