@@ -167,6 +167,9 @@ def job_retry(*, job: SynthesisJob) -> SynthesisJob:
     """Run a failed or canceled job's unfinished segments again; ready ones are kept."""
     if job.status not in (SynthesisJob.Status.ERROR, SynthesisJob.Status.CANCELED):
         raise ServiceError(f"Job is {job.status}; only failed or canceled jobs can be retried", "not_retryable", 409)
+    # The stitched audio of the last run, and its conversions, would be stale.
+    for stale in (Path(settings.MEDIA_ROOT) / "jobs" / job.public_id).glob("audio*"):
+        stale.unlink(missing_ok=True)
     with transaction.atomic():
         job.segments.filter(status__in=[Segment.Status.ERROR, Segment.Status.CANCELED]).update(
             status=Segment.Status.QUEUED, attempts=0, error="", claim_token=None, claimed_at=None
@@ -447,7 +450,7 @@ def job_audio_path(*, job: SynthesisJob, audio_format: str) -> Path:
     wav_path = Path(job.audio.path)
     if audio_format == "wav":
         return wav_path
-    path = wav_path.with_name(f"audio.{audio_format}")
+    path = wav_path.with_suffix(f".{audio_format}")
     if not path.exists():
         converted = audio.convert(wav_path.read_bytes(), audio_format)
         partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")

@@ -114,3 +114,22 @@ def test_stitched_audio_adds_the_segment_pauses(owner, job):
 
     assert len(samples) / 24000 == pytest.approx(job.segments.count() * 1.0 + pauses, abs=0.001)
     assert job.finished_at <= timezone.now()
+
+
+def test_a_retried_job_serves_its_new_audio_in_every_format(owner, job):
+    make_ready(job)
+    first = body(owner.get(f"{JOBS}/{job.public_id}/audio.flac"))
+    services.job_cancel(job=job)
+    SynthesisJob.objects.filter(pk=job.pk).update(status=SynthesisJob.Status.ERROR)
+    job.refresh_from_db()
+    services.job_retry(job=job)
+    job.segments.update(status=Segment.Status.QUEUED)
+    for segment in job.segments.all():
+        segment.audio.save(f"{segment.index:05d}.wav", ContentFile(tone_wav(2.0)), save=False)
+        segment.status, segment.duration = Segment.Status.READY, 2.0
+        segment.save()
+    services.job_finish_if_done(job_id=job.pk)
+
+    second = body(owner.get(f"{JOBS}/{job.public_id}/audio.flac"))
+
+    assert len(sf.read(io.BytesIO(second))[0]) > len(sf.read(io.BytesIO(first))[0])
