@@ -10,6 +10,7 @@ from synthesis.engines import vastai as vastai_engine
 from tests.support.fake_vast import ACCOUNT_KEY, ENDPOINT_ID, FakeVast
 from tests.support.model_server import build_tiny_checkpoints, start_model_server
 from tests.support.processes import alive_and, free_port, running, wait_until
+from tests.support.pyworker import pyworker_env
 from tests.support.service import client_for, worker_database_url
 from tests.support.worker_tap import WorkerTap
 
@@ -36,20 +37,7 @@ def vast_stack(model_server, tmp_path_factory):
     tap = WorkerTap(model_server.url).start()
     directory = tmp_path_factory.mktemp("vast-worker")
     worker_port = free_port()
-    env = {
-        "PORT": str(tap.port),
-        "MODEL_LOG": str(model_server.model_log),
-        "WORKER_PORT": str(worker_port),
-        "WORKER_HTTP_PORT": str(free_port()),
-        f"VAST_TCP_PORT_{worker_port}": str(worker_port),
-        "PUBLIC_IPADDR": "127.0.0.1",
-        "CONTAINER_ID": "4242",
-        "REPORT_ADDR": fake.url,
-        "USE_SSL": "false",
-        "UNSECURED": "false",
-        "PYWORKER_BENCHMARK_RUNS": "1",
-        "PYWORKER_BENCHMARK_CONCURRENCY": "1",
-    }
+    env = pyworker_env(worker_port, tap.port, model_server.model_log, fake.url, benchmark_runs=1)
     log_path = directory / "pyworker.out"
     with running(["-m", "gpu_worker.worker"], env, log_path, cwd=directory) as worker:
         wait_until(alive_and(fake.statuses_ready, worker, log_path), 180, what="the PyWorker to be ready")
@@ -154,3 +142,19 @@ def gpu_worker(worker_tap, settings):
 def rate_limits_start_fresh():
     """Rate-limit counters live in the cache (its own Redis database in CI); none carry over."""
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def vast_console_server():
+    fake = FakeVast().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def vast_console(vast_console_server, settings):
+    """A fake Vast.ai console alone (no workers), reset, with this process's account key set for it."""
+    vast_console_server.reset()
+    settings.VASTAI_API_KEY = ACCOUNT_KEY
+    settings.VASTAI_CONSOLE_URL = settings.VASTAI_ROUTE_URL = vast_console_server.url
+    return vast_console_server

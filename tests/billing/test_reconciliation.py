@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from billing.models import UsageRecord
 from billing.reconciliation import day_bounds, reconcile
-from tests.support.fake_vast import ACCOUNT_KEY, ENDPOINT_ID, FakeVast
+from tests.support.fake_vast import ENDPOINT_ID
 
 pytestmark = pytest.mark.django_db
 
@@ -19,20 +19,10 @@ YESTERDAY = timezone.now().astimezone(datetime.UTC).date() - datetime.timedelta(
 DAY_BEFORE = YESTERDAY - datetime.timedelta(days=1)
 
 
-@pytest.fixture(scope="module")
-def fake_console():
-    fake = FakeVast().start()
-    yield fake
-    fake.stop()
-
-
 @pytest.fixture
-def console(fake_console, settings):
-    fake_console.reset()
-    settings.VASTAI_API_KEY = ACCOUNT_KEY
+def console(vast_console, settings):
     settings.VASTAI_ENDPOINT_ID = str(ENDPOINT_ID)
-    settings.VASTAI_CONSOLE_URL = fake_console.url
-    return fake_console
+    return vast_console
 
 
 def charge(day: datetime.date, amount: str, endpoint_id: int = ENDPOINT_ID, hour: int = 3) -> dict:

@@ -11,6 +11,7 @@ from tests.support.audio import reference_base64, wav_info
 from tests.support.fake_vast import FakeVast
 from tests.support.model_server import model_server_env
 from tests.support.processes import alive_and, free_port, running, wait_until
+from tests.support.pyworker import INSTANCE_ID, pyworker_env
 
 SECONDS_BEFORE_MODEL_STARTS = 4
 
@@ -27,24 +28,12 @@ def pyworker(vast, tiny_checkpoints, tmp_path_factory):
     """A PyWorker started before its model server, as on a cold Vast.ai instance."""
     directory = tmp_path_factory.mktemp("pyworker")
     worker_port, model_port = free_port(), free_port()
+    model_log = directory / "model.log"
     model_env = {
-        **model_server_env(
-            model_port, directory / "model.log", tiny_checkpoints["base"], tiny_checkpoints["custom_voice"]
-        ),
-        "CONTAINER_ID": "4242",  # one Vast.ai instance: the model server and the PyWorker share it
+        **model_server_env(model_port, model_log, tiny_checkpoints["base"], tiny_checkpoints["custom_voice"]),
+        "CONTAINER_ID": INSTANCE_ID,  # one Vast.ai instance: the model server and the PyWorker share it
     }
-    worker_env = {
-        **model_env,
-        "WORKER_PORT": str(worker_port),
-        "WORKER_HTTP_PORT": str(free_port()),
-        f"VAST_TCP_PORT_{worker_port}": str(worker_port),
-        "PUBLIC_IPADDR": "127.0.0.1",
-        "REPORT_ADDR": vast.url,
-        "USE_SSL": "false",
-        "UNSECURED": "false",
-        "PYWORKER_BENCHMARK_RUNS": "2",
-        "PYWORKER_BENCHMARK_CONCURRENCY": "2",
-    }
+    worker_env = pyworker_env(worker_port, model_port, model_log, vast.url, benchmark_runs=2)
     worker_log = directory / "pyworker.out"
     with running(["-m", "gpu_worker.worker"], worker_env, worker_log, cwd=directory) as worker:
         time.sleep(SECONDS_BEFORE_MODEL_STARTS)
@@ -82,7 +71,7 @@ def test_a_signed_envelope_gets_audio_back(vast, pyworker):
     assert response.status_code == 200
     answer = response.json()
     assert answer["status"] == "success"
-    assert answer["instance_id"] == "4242"
+    assert answer["instance_id"] == INSTANCE_ID
     info = wav_info(base64.b64decode(answer["audio"]))
     assert (info.subtype, info.channels, info.samplerate) == ("PCM_16", 1, 24000)
 

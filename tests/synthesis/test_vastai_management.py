@@ -6,7 +6,6 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from synthesis.models import VastaiDeployment
-from tests.support.fake_vast import ACCOUNT_KEY, FakeVast
 
 pytestmark = pytest.mark.django_db
 
@@ -16,21 +15,11 @@ ENDPOINT_FIELDS = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def fake_console():
-    fake = FakeVast().start()
-    yield fake
-    fake.stop()
-
-
 @pytest.fixture
-def console(fake_console, settings):
-    fake_console.reset()
-    settings.VASTAI_API_KEY = ACCOUNT_KEY
-    settings.VASTAI_CONSOLE_URL = settings.VASTAI_ROUTE_URL = fake_console.url
+def console(vast_console, settings):
     settings.VASTAI_WORKER_IMAGE = "libread/libread-tts-worker@sha256:abc123"
     settings.VASTAI_WRITE_INTERVAL = 0
-    return fake_console
+    return vast_console
 
 
 def sync(*args) -> str:
