@@ -13,7 +13,7 @@ from tests.support.model_server import model_server_env
 from tests.support.processes import alive_and, free_port, running, wait_until
 from tests.support.pyworker import INSTANCE_ID, pyworker_env
 
-SECONDS_BEFORE_MODEL_STARTS = 4
+SECONDS_BEFORE_MODEL_STARTS = 2
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +36,8 @@ def pyworker(vast, tiny_checkpoints, tmp_path_factory):
     worker_env = pyworker_env(worker_port, model_port, model_log, vast.url, benchmark_runs=2)
     worker_log = directory / "pyworker.out"
     with running(["-m", "gpu_worker.worker"], worker_env, worker_log, cwd=directory) as worker:
+        # The worker is up and reporting, with no model behind it yet.
+        wait_until(alive_and(lambda: vast.worker_statuses, worker, worker_log), 60, what="a first report")
         time.sleep(SECONDS_BEFORE_MODEL_STARTS)
         statuses_before_model = list(vast.worker_statuses)
         with running(["-m", "gpu_worker.server"], model_env, directory / "server.out"):
