@@ -388,10 +388,10 @@ def job_finish_if_done(*, job_id: int) -> None:
     """Close the job once no segment is waiting or on a GPU: stitch it, or say what failed."""
     with transaction.atomic():
         job = SynthesisJob.objects.select_for_update().get(pk=job_id)
+        if job.is_finished:  # canceled, or already closed by another task
+            return
         segments = list(job.segments.order_by("index"))
         failed = [segment for segment in segments if segment.status == Segment.Status.ERROR]
-        if job.status == SynthesisJob.Status.CANCELED or job.status == SynthesisJob.Status.COMPLETE:
-            return
         if failed:
             # One failed segment ends the job; what is made stays playable and `retry` finishes it.
             first = failed[0]
