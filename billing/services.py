@@ -16,11 +16,12 @@ def cost_of(gpu_seconds: Decimal, price_per_hour: Decimal) -> Decimal:
     return (gpu_seconds * price_per_hour / 3600).quantize(MICRODOLLAR, rounding=ROUND_HALF_UP)
 
 
-def usage_record_work(*, worker_request, audio_seconds: float, price_per_hour: Decimal | None) -> UsageRecord | None:
-    """Bill a worker request that used a GPU; once, whatever calls it again."""
+def usage_record_work(
+    *, worker_request, job, audio_seconds: float, price_per_hour: Decimal | None
+) -> UsageRecord | None:
+    """Bill a worker request that used a GPU; once, whatever calls it again. The job may be deleted."""
     if worker_request.http_status in NO_GPU_STATUSES or worker_request.latency is None:
         return None
-    job = worker_request.job
     # The worker's own generation time when it answered; the wait otherwise (a timeout or an
     # error still held the GPU for that long).
     seconds = worker_request.gpu_seconds if worker_request.gpu_seconds is not None else worker_request.latency
@@ -32,7 +33,7 @@ def usage_record_work(*, worker_request, audio_seconds: float, price_per_hour: D
         key=f"worker-request:{worker_request.pk}",
         kind=UsageRecord.Kind.WORK,
         account_id=job.account_id,
-        job=job,
+        job_id=worker_request.job_id,
         job_public_id=job.public_id,
         segment_indexes=worker_request.segment_indexes,
         engine=worker_request.engine,

@@ -126,4 +126,7 @@ class InferenceQueue:
                 for (owner, segment), outcome in zip(owners, outcomes, strict=True)
                 if owner is work
             ]
-            work.future.set_result(SynthesisResult(own, batch_size=batch_size, seconds=seconds))
+            # Each request is answered with its share of the time, so merged requests are not
+            # each billed for the whole call.
+            share = seconds * len(own) / len(segments)
+            work.future.set_result(SynthesisResult(own, batch_size=batch_size, seconds=share))

@@ -115,7 +115,10 @@ class WorkerRequest(models.Model):
     Written for every request, failed ones too, so spend and faults can be traced per worker.
     """
 
-    job = models.ForeignKey(SynthesisJob, on_delete=models.CASCADE, related_name="worker_requests")
+    job = models.ForeignKey(
+        SynthesisJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="worker_requests"
+    )
+    job_public_id = models.CharField(max_length=64, blank=True)
     engine = models.CharField(max_length=20)
     segment_indexes = models.JSONField(default=list)
     characters = models.PositiveIntegerField(default=0)

@@ -5,6 +5,7 @@ import secrets
 import shutil
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -41,6 +42,11 @@ VOICE_ID_PREFIX = "voice_"
 
 logger = logging.getLogger(__name__)
 
+
+class JobClosed(Exception):
+    """The job ended (canceled, say) while its batch waited: the batch is not sent."""
+
+
 COLD_START_MESSAGE = "Waiting for a GPU worker to start; synthesis begins when one is ready."
 
 
@@ -65,14 +71,6 @@ def job_create(
             "engine_not_configured",
             status.HTTP_503_SERVICE_UNAVAILABLE,
         )
-    running = SynthesisJob.objects.filter(account=account).exclude(status__in=SynthesisJob.FINISHED).count()
-    most = account.max_active_jobs or settings.TTS_MAX_ACTIVE_JOBS
-    if running >= most:
-        raise ServiceError(
-            f"{running} jobs are still running; an account may run {most} at once. Wait for some to finish.",
-            "too_many_active_jobs",
-            status.HTTP_429_TOO_MANY_REQUESTS,
-        )
     limit = settings.TTS_JOB_MAX_CHARACTERS
     if len(text) > limit:
         raise ServiceError(
@@ -89,7 +87,7 @@ def job_create(
 
     pieces = split_text(text, language, max_length=settings.TTS_WORKER_MAX_LENGTH)
     with transaction.atomic():
-        hold = budget_admit(account=account, characters=len(text))
+        hold = job_admit(account=account, characters=len(text))
         job = SynthesisJob.objects.create(
             cost_hold_usd=hold,
             public_id=new_public_id(engine),
@@ -109,6 +107,20 @@ def job_create(
         )
         job_enqueue(job)
     return job
+
+
+def job_admit(*, account: Account, characters: int) -> Decimal:
+    """Check the account may start a job of so many characters; its budget hold. In a transaction."""
+    account = Account.objects.select_for_update().get(pk=account.pk)  # one admission at a time
+    running = SynthesisJob.objects.filter(account=account).exclude(status__in=SynthesisJob.FINISHED).count()
+    most = account.max_active_jobs or settings.TTS_MAX_ACTIVE_JOBS
+    if running >= most:
+        raise ServiceError(
+            f"{running} jobs are still running; an account may run {most} at once. Wait for some to finish.",
+            "too_many_active_jobs",
+            status.HTTP_429_TOO_MANY_REQUESTS,
+        )
+    return budget_admit(account=account, characters=characters)
 
 
 def job_voice_resolve(
@@ -171,10 +183,14 @@ def job_retry(*, job: SynthesisJob) -> SynthesisJob:
     for stale in (Path(settings.MEDIA_ROOT) / "jobs" / job.public_id).glob("audio*"):
         stale.unlink(missing_ok=True)
     with transaction.atomic():
-        job.segments.filter(status__in=[Segment.Status.ERROR, Segment.Status.CANCELED]).update(
-            status=Segment.Status.QUEUED, attempts=0, error="", claim_token=None, claimed_at=None
+        rerun = job.segments.filter(status__in=[Segment.Status.ERROR, Segment.Status.CANCELED])
+        hold = job_admit(
+            account=job.account, characters=sum(len(text) for text in rerun.values_list("text", flat=True))
         )
+        rerun.update(status=Segment.Status.QUEUED, attempts=0, error="", claim_token=None, claimed_at=None)
         SynthesisJob.objects.filter(pk=job.pk).update(
+            cost_hold_usd=hold,
+            updated_at=timezone.now(),
             status=SynthesisJob.Status.PROCESSING,
             error="",
             message="",
@@ -228,8 +244,8 @@ def engine_synthesize(*, job: SynthesisJob, engine: Engine, segments: list[Segme
         return engine.synthesize(batch, on_waiting=on_waiting)
     except PromptMismatch as exc:
         worker_request_record(job=job, segments=segments, engine=engine, error=exc)
-        voice_prompt_build(voice=job.stored_voice, engine=engine)
-        batch = Batch(segments=texts, language=job.language, voice=job_voice(job, engine), seed=job.seed)
+        rebuilt = voice_prompt_build(voice=job.stored_voice, engine=engine)
+        batch = Batch(texts, job.language, Voice(name="clone", prompt=bytes(rebuilt.data)), job.seed)
         return engine.synthesize(batch, on_waiting=on_waiting)
 
 
@@ -253,9 +269,14 @@ def job_synthesize_next_batch(*, job_id: int) -> bool:
         status=SynthesisJob.Status.PROCESSING, message=""
     )
     SynthesisJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=timezone.now())
+    # QuerySet.update skips auto_now: keep updated_at telling when the job last moved.
+    SynthesisJob.objects.filter(pk=job.pk).update(updated_at=timezone.now())
     engine = get_engine(job.engine)
     try:
         result = engine_synthesize(job=job, engine=engine, segments=segments)
+    except JobClosed:
+        Segment.objects.filter(claim_token=token).update(status=Segment.Status.CANCELED, claim_token=None)
+        return False
     except WorkerNotReady as exc:
         worker_request_record(job=job, segments=segments, engine=engine, error=exc)
         job_wait_for_worker(job=job, token=token, reason=str(exc))
@@ -300,7 +321,9 @@ def job_stop_for_budget(*, job: SynthesisJob, state) -> None:
 
 
 def job_mark_waiting(*, job: SynthesisJob, message: str) -> None:
-    """Show a polling client that the job waits for a GPU worker to start."""
+    """Show a polling client that the job waits for a GPU worker to start; stop if it was canceled."""
+    if not SynthesisJob.objects.filter(pk=job.pk).exclude(status__in=SynthesisJob.FINISHED).exists():
+        raise JobClosed("The job was canceled or closed while it waited for a GPU worker")
     SynthesisJob.objects.filter(pk=job.pk, waiting_since__isnull=True).update(waiting_since=timezone.now())
     SynthesisJob.objects.filter(pk=job.pk).exclude(status__in=SynthesisJob.FINISHED).update(
         status=SynthesisJob.Status.QUEUED, message=message
@@ -319,8 +342,11 @@ def worker_request_record(
     if call is None:  # nothing reached a worker
         return None
     price = engine.price_per_hour(call.instance_id)
+    # The job may have been deleted while its batch was on the GPU; the record and the bill stay.
+    still_there = SynthesisJob.objects.filter(pk=job.pk).exists()
     worker_request = WorkerRequest.objects.create(
-        job=job,
+        job=job if still_there else None,
+        job_public_id=job.public_id,
         engine=engine.name,
         segment_indexes=[segment.index for segment in segments],
         characters=sum(len(segment.text) for segment in segments),
@@ -335,7 +361,7 @@ def worker_request_record(
         error=str(error) if error else "",
     )
     audio_seconds = sum(audio.duration or 0 for audio in result.segments if audio.wav) if result else 0.0
-    usage_record_work(worker_request=worker_request, audio_seconds=audio_seconds, price_per_hour=price)
+    usage_record_work(worker_request=worker_request, job=job, audio_seconds=audio_seconds, price_per_hour=price)
     return worker_request
 
 
@@ -387,8 +413,8 @@ def job_wait_for_worker(*, job: SynthesisJob, token: uuid.UUID, reason: str) -> 
 def job_finish_if_done(*, job_id: int) -> None:
     """Close the job once no segment is waiting or on a GPU: stitch it, or say what failed."""
     with transaction.atomic():
-        job = SynthesisJob.objects.select_for_update().get(pk=job_id)
-        if job.is_finished:  # canceled, or already closed by another task
+        job = SynthesisJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.is_finished:  # deleted, canceled, or already closed by another task
             return
         segments = list(job.segments.order_by("index"))
         failed = [segment for segment in segments if segment.status == Segment.Status.ERROR]
@@ -420,15 +446,9 @@ def job_finish_if_done(*, job_id: int) -> None:
 def jobs_requeue_stalled() -> int:
     """Enqueue jobs whose work stopped: a worker died holding a lease, or a message was lost."""
     stale = timezone.now() - timedelta(seconds=settings.TTS_CLAIM_LEASE_SECONDS)
-    jobs = (
-        SynthesisJob.objects.exclude(status__in=SynthesisJob.FINISHED)
-        .filter(updated_at__lt=stale)
-        .filter(
-            Q(segments__status=Segment.Status.QUEUED)
-            | Q(segments__status=Segment.Status.PROCESSING, segments__claimed_at__lt=stale)
-        )
-        .distinct()
-    )
+    # Work left, a claim whose worker died, or every segment ready but the job never closed:
+    # the task sorts out which, and does nothing for a job whose claims are still leased.
+    jobs = SynthesisJob.objects.exclude(status__in=SynthesisJob.FINISHED).filter(updated_at__lt=stale)
     count = 0
     for job in jobs:
         job_enqueue(job)

@@ -57,9 +57,11 @@ class VoicePrompt(models.Model):
     mode = models.CharField(max_length=10)
     data = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        # The newest built first: a rebuilt prompt is the one jobs should use next.
+        ordering = ["-updated_at"]
         constraints = [models.UniqueConstraint(fields=["voice", "model"], name="one_prompt_per_model")]
 
     def __str__(self) -> str:

@@ -182,7 +182,11 @@ class VastaiEngine(Engine):
                 raise EngineError(
                     f"Vast.ai route service refused the request ({response.status_code}): {response.text[:200]}"
                 )
-            reply = response.json()
+            try:
+                reply = response.json()
+            except ValueError:
+                retry_or_raise("Vast.ai route service answered with something other than JSON")
+                continue
             request_idx = reply.get("request_idx", request_idx)
             if "url" not in reply:
                 polls += 1
@@ -203,7 +207,10 @@ class VastaiEngine(Engine):
         """One request to the worker the route chose. Returns a retryable failure instead of raising it."""
         url = auth_data["url"].rstrip("/")
         call = WorkerCall(worker_url=url, request_idx=auth_data.get("request_idx"))
-        verify = self.ssl_context() if url.startswith("https://") else True
+        try:
+            verify = self.ssl_context() if url.startswith("https://") else True
+        except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+            return TransientEngineError(f"Vast.ai's root certificate could not be loaded: {exc}", call)
         started = time.monotonic()
         try:
             response = httpx.post(

@@ -112,3 +112,16 @@ def test_a_job_that_crosses_its_budget_finishes_the_batch_in_flight_and_stops(ow
     assert len(gpu_worker.synthesis_requests()) == 1
     assert job.segments.filter(status="ready").count() == 1
     assert not job.segments.filter(status="queued").exists()
+
+
+@pytest.mark.django_db
+def test_a_retry_is_admitted_against_the_budget_again(owner, django_capture_on_commit_callbacks):
+    owner.account.monthly_budget_usd = Decimal("1.50")
+    owner.account.save()
+    job = services.job_create(account=owner.account, text=TEXT, engine="local")
+    services.job_cancel(job=job)
+    services.job_create(account=owner.account, text=TEXT, engine="local")
+
+    response = owner.post(f"{JOBS}/{job.public_id}/retry")
+
+    assert response.status_code == 402

@@ -7,6 +7,8 @@ import pytest
 from billing.models import UsageRecord
 from billing.services import usage_record_work
 from synthesis import services
+from synthesis.engines import get_engine
+from synthesis.engines.base import BatchResult, SegmentAudio, WorkerCall
 from synthesis.models import SynthesisJob, WorkerRequest
 from synthesis.tasks import synthesize_job
 from tests.support.fake_vast import INSTANCE_PRICE
@@ -58,7 +60,7 @@ def test_a_worker_request_is_billed_once_however_often_it_is_recorded(gpu_worker
     synthesize_job(job.pk)
     request = WorkerRequest.objects.get(job=job)
 
-    again = usage_record_work(worker_request=request, audio_seconds=1.0, price_per_hour=None)
+    again = usage_record_work(worker_request=request, job=job, audio_seconds=1.0, price_per_hour=None)
 
     assert UsageRecord.objects.filter(job=job).count() == 1
     assert again == UsageRecord.objects.get(job=job)
@@ -101,3 +103,19 @@ def test_lines_outlive_the_deleted_job(gpu_worker, owner):
     line = UsageRecord.objects.get(job_public_id=job.public_id)
     assert line.job is None
     assert line.cost_usd > 0
+
+
+def test_a_job_deleted_while_its_batch_is_on_the_gpu_is_still_billed(gpu_worker, owner):
+    job = services.job_create(account=owner.account, text="Deleted mid-flight.", engine="local")
+    segments = list(job.segments.all())
+    call = WorkerCall(worker_url=gpu_worker.url, instance_id="local", http_status=200, latency=2.0)
+    result = BatchResult(segments=[SegmentAudio(0, b"RIFF", 1.5)], gpu_seconds=1.25, call=call)
+    services.job_delete(job=job)
+
+    services.worker_request_record(job=job, segments=segments, engine=get_engine("local"), result=result)
+
+    request = WorkerRequest.objects.get(job_public_id=job.public_id)
+    assert request.job is None
+    line = UsageRecord.objects.get(job_public_id=job.public_id)
+    assert line.gpu_seconds == Decimal("1.250")
+    assert line.account == owner.account

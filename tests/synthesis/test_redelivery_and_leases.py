@@ -73,3 +73,27 @@ def test_stalled_jobs_are_requeued_by_the_beat_task(owner, settings, django_capt
 
     assert len(callbacks) == 1
     assert fresh.pk != job.pk
+
+
+def test_a_job_whose_segments_are_all_ready_but_never_closed_is_closed(gpu_worker, owner, settings):
+    job = services.job_create(account=owner.account, text="The task died while stitching.", engine="local")
+    synthesize_job(job.pk)
+    stale = timezone.now() - timedelta(seconds=settings.TTS_CLAIM_LEASE_SECONDS + 1)
+    SynthesisJob.objects.filter(pk=job.pk).update(status=SynthesisJob.Status.PROCESSING, audio="", updated_at=stale)
+
+    assert services.jobs_requeue_stalled() == 1
+    synthesize_job(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == SynthesisJob.Status.COMPLETE
+
+
+def test_a_job_making_progress_is_not_requeued(gpu_worker, owner, settings):
+    job = services.job_create(account=owner.account, text="Busy. " * 100, engine="local")
+    SynthesisJob.objects.filter(pk=job.pk).update(
+        updated_at=timezone.now() - timedelta(seconds=settings.TTS_CLAIM_LEASE_SECONDS + 1)
+    )
+
+    synthesize_job(job.pk)
+
+    assert services.jobs_requeue_stalled() == 0

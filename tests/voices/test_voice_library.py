@@ -184,3 +184,24 @@ def test_a_prompt_made_by_another_model_is_rebuilt_not_a_failure(owner, gpu_work
         ["Qwen/Qwen3-TTS-12Hz-0.6B-Base", prompt.model]
     )
     assert [request["path"] for request in gpu_worker.requests][-3:] == ["/synthesize", "/voices/prompt", "/synthesize"]
+
+
+def test_after_a_rebuild_later_jobs_use_the_rebuilt_prompt(owner, gpu_worker):
+    voice = Voice.objects.get(public_id=upload_json(owner)["id"])
+    build_voice_prompt(voice.pk)
+    prompt = VoicePrompt.objects.get(voice=voice)
+    stored = torch.load(io.BytesIO(bytes(prompt.data)), weights_only=True)
+    stored["model"] = "Qwen/Qwen3-TTS-12Hz-0.6B-Base"
+    buffer = io.BytesIO()
+    torch.save(stored, buffer)
+    VoicePrompt.objects.create(voice=voice, model=stored["model"], mode="icl", data=buffer.getvalue())
+    first = job_services.job_create(account=owner.account, text="First job.", engine="local", voice=voice.public_id)
+    synthesize_job(first.pk)
+    gpu_worker.reset()
+
+    second = job_services.job_create(account=owner.account, text="Second job.", engine="local", voice=voice.public_id)
+    synthesize_job(second.pk)
+
+    assert [request["path"] for request in gpu_worker.requests] == ["/synthesize"]
+    second.refresh_from_db()
+    assert second.status == "complete"
