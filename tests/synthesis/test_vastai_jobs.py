@@ -1,5 +1,6 @@
 """engine=vastai end to end: Celery, the fake route service, the real PyWorker and model server."""
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -7,6 +8,7 @@ from rest_framework.test import APIClient
 
 from synthesis.models import WorkerRequest
 from tests.support.fake_vast import INSTANCE_PRICE
+from tests.support.processes import wait_until
 from tests.support.service import JOBS, wait_for_job
 
 TEXT = (
@@ -124,3 +126,16 @@ def test_health_says_what_vastai_is_missing(db, settings):
     vastai = APIClient().get("/api/tts/v1/tts/health").json()["engines"]["vastai"]
 
     assert vastai == {"configured": False, "missing": ["VASTAI_API_KEY", "VASTAI_ENDPOINT_ID"]}
+
+
+def test_a_job_canceled_while_it_waits_for_a_worker_sends_nothing(vast, vast_job, owner):
+    vast.fake.waiting_polls = 10_000
+    job_id = vast_job("Never mind, then.")
+    wait_for_job(owner, job_id, statuses=("queued",), timeout=30)
+
+    assert owner.post(f"{JOBS}/{job_id}/cancel").json()["status"] == "canceled"
+
+    wait_until(lambda: owner.get(f"{JOBS}/{job_id}").json()["segments"][0]["status"] == "canceled", 30, what="it")
+    vast.fake.waiting_polls = 0  # a worker is ready now, too late for this job
+    time.sleep(2)
+    assert vast.tap.synthesis_requests() == []
