@@ -17,9 +17,9 @@ def cost_of(gpu_seconds: Decimal, price_per_hour: Decimal) -> Decimal:
 
 
 def usage_record_work(
-    *, worker_request, job, audio_seconds: float, price_per_hour: Decimal | None
+    *, worker_request, account_id: int, audio_seconds: float, price_per_hour: Decimal | None
 ) -> UsageRecord | None:
-    """Bill a worker request that used a GPU; once, whatever calls it again. The job may be deleted."""
+    """Bill a worker request that used a GPU; once, whatever calls it again. Its job may be gone."""
     if worker_request.http_status in NO_GPU_STATUSES or worker_request.latency is None:
         return None
     # The worker's own generation time when it answered; the wait otherwise (a timeout or an
@@ -32,9 +32,9 @@ def usage_record_work(
     record = UsageRecord(
         key=f"worker-request:{worker_request.pk}",
         kind=UsageRecord.Kind.WORK,
-        account_id=job.account_id,
+        account_id=account_id,
         job_id=worker_request.job_id,
-        job_public_id=job.public_id,
+        job_public_id=worker_request.job_public_id,
         segment_indexes=worker_request.segment_indexes,
         engine=worker_request.engine,
         worker_id=worker_request.instance_id,

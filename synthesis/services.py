@@ -17,7 +17,6 @@ from rest_framework import status
 
 from accounts.models import Account
 from billing.budgets import budget_admit, budget_exhausted, money
-from billing.services import usage_record_work
 from libread_tts.errors import ServiceError
 from synthesis import audio
 from synthesis.engines import engine_names, get_engine
@@ -33,6 +32,7 @@ from synthesis.engines.base import (
     WorkerNotReady,
 )
 from synthesis.models import Segment, SynthesisJob, WorkerRequest, new_public_id
+from synthesis.records import worker_call_record
 from synthesis.segmentation import split_text
 from voices.models import Voice as StoredVoice
 from voices.presets import LANGUAGES, voice_names
@@ -341,28 +341,18 @@ def worker_request_record(
     call = result.call if result else error.call
     if call is None:  # nothing reached a worker
         return None
-    price = engine.price_per_hour(call.instance_id)
-    # The job may have been deleted while its batch was on the GPU; the record and the bill stay.
-    still_there = SynthesisJob.objects.filter(pk=job.pk).exists()
-    worker_request = WorkerRequest.objects.create(
-        job=job if still_there else None,
-        job_public_id=job.public_id,
-        engine=engine.name,
+    audio_seconds = sum(audio.duration or 0 for audio in result.segments if audio.wav) if result else 0.0
+    return worker_call_record(
+        engine=engine,
+        call=call,
+        account_id=job.account_id,
+        job=job,
         segment_indexes=[segment.index for segment in segments],
         characters=sum(len(segment.text) for segment in segments),
-        worker_url=call.worker_url,
-        instance_id=call.instance_id,
-        model=call.model,
-        request_idx=call.request_idx,
-        http_status=call.http_status,
-        latency=call.latency,
         gpu_seconds=result.gpu_seconds if result else None,
-        price_per_hour=price,
+        audio_seconds=audio_seconds,
         error=str(error) if error else "",
     )
-    audio_seconds = sum(audio.duration or 0 for audio in result.segments if audio.wav) if result else 0.0
-    usage_record_work(worker_request=worker_request, job=job, audio_seconds=audio_seconds, price_per_hour=price)
-    return worker_request
 
 
 def segment_store_audio(*, segment: Segment, token: uuid.UUID, wav: bytes, duration: float) -> None:

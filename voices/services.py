@@ -11,6 +11,7 @@ from accounts.models import Account
 from libread_tts.errors import ServiceError
 from synthesis.engines.base import Engine
 from synthesis.engines.base import VoicePrompt as BuiltPrompt
+from synthesis.records import worker_call_record
 from voices.models import Voice, VoicePrompt
 from voices.presets import LANGUAGES
 from voices.validation import validate_reference
@@ -95,7 +96,9 @@ def voice_prompt_store(*, voice: Voice, built: BuiltPrompt) -> VoicePrompt:
 def voice_prompt_build(*, voice: Voice, engine: Engine) -> VoicePrompt:
     with voice.reference.open("rb") as stored:
         reference = stored.read()
-    return voice_prompt_store(voice=voice, built=engine.build_voice_prompt(reference, voice.ref_text))
+    built = engine.build_voice_prompt(reference, voice.ref_text)
+    worker_call_record(engine=engine, call=built.call, account_id=voice.account_id, gpu_seconds=built.gpu_seconds)
+    return voice_prompt_store(voice=voice, built=built)
 
 
 def voice_prompt_failed(*, voice: Voice, error: str) -> None:

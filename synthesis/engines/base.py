@@ -88,6 +88,8 @@ class VoicePrompt:
     data: bytes
     model: str
     mode: str  # "icl" with a transcript, "x_vector" without
+    gpu_seconds: float = 0.0
+    call: WorkerCall | None = None
 
 
 class Engine(ABC):

@@ -79,6 +79,12 @@ def prompt_payload(reference: bytes, ref_text: str) -> dict:
 
 def voice_prompt(answer: dict, call: WorkerCall) -> VoicePrompt:
     try:
-        return VoicePrompt(data=base64.b64decode(answer["prompt"]), model=answer["model"], mode=answer["mode"])
+        return VoicePrompt(
+            data=base64.b64decode(answer["prompt"]),
+            model=answer["model"],
+            mode=answer["mode"],
+            gpu_seconds=float(answer["synthesis_time"]),
+            call=replace(call, instance_id=str(answer["instance_id"]), model=answer["model"]),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise EngineError(f"the GPU worker's answer is malformed ({type(exc).__name__}: {exc})", call) from None

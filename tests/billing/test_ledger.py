@@ -11,9 +11,12 @@ from synthesis.engines import get_engine
 from synthesis.engines.base import BatchResult, SegmentAudio, WorkerCall
 from synthesis.models import SynthesisJob, WorkerRequest
 from synthesis.tasks import synthesize_job
+from tests.support.audio import encoded, voiced_signal
 from tests.support.fake_vast import INSTANCE_PRICE
 from tests.support.processes import wait_until
 from tests.support.service import JOBS, wait_for_job
+from voices.services import voice_create
+from voices.tasks import build_voice_prompt
 
 CHAPTER = " ".join(f"Sentence {n} of a chapter that is long enough to take some time." for n in range(40))
 
@@ -60,7 +63,7 @@ def test_a_worker_request_is_billed_once_however_often_it_is_recorded(gpu_worker
     synthesize_job(job.pk)
     request = WorkerRequest.objects.get(job=job)
 
-    again = usage_record_work(worker_request=request, job=job, audio_seconds=1.0, price_per_hour=None)
+    again = usage_record_work(worker_request=request, account_id=job.account_id, audio_seconds=1.0, price_per_hour=None)
 
     assert UsageRecord.objects.filter(job=job).count() == 1
     assert again == UsageRecord.objects.get(job=job)
@@ -119,3 +122,16 @@ def test_a_job_deleted_while_its_batch_is_on_the_gpu_is_still_billed(gpu_worker,
     line = UsageRecord.objects.get(job_public_id=job.public_id)
     assert line.gpu_seconds == Decimal("1.250")
     assert line.account == owner.account
+
+
+def test_building_a_clone_prompt_is_recorded_and_billed_to_the_voices_account(gpu_worker, owner):
+    voice = voice_create(account=owner.account, name="Narrator", reference_data=encoded(voiced_signal(6, 16000), 16000))
+
+    build_voice_prompt(voice.pk)
+
+    request = WorkerRequest.objects.get(job_public_id="")
+    assert request.http_status == 200
+    assert request.gpu_seconds > 0
+    line = UsageRecord.objects.get(key=f"worker-request:{request.pk}")
+    assert line.account == owner.account
+    assert line.cost_usd > 0
