@@ -324,6 +324,11 @@ def job_mark_waiting(*, job: SynthesisJob, message: str) -> None:
     """Show a polling client that the job waits for a GPU worker to start; stop if it was canceled."""
     if not SynthesisJob.objects.filter(pk=job.pk).exclude(status__in=SynthesisJob.FINISHED).exists():
         raise JobClosed("The job was canceled or closed while it waited for a GPU worker")
+    job_show_waiting(job=job, message=message)
+
+
+def job_show_waiting(*, job: SynthesisJob, message: str) -> None:
+    """``queued`` with the message, and when the wait began (kept from its first moment)."""
     SynthesisJob.objects.filter(pk=job.pk, waiting_since__isnull=True).update(waiting_since=timezone.now())
     SynthesisJob.objects.filter(pk=job.pk).exclude(status__in=SynthesisJob.FINISHED).update(
         status=SynthesisJob.Status.QUEUED, message=message
@@ -382,10 +387,7 @@ def job_wait_for_worker(*, job: SynthesisJob, token: uuid.UUID, reason: str) -> 
     Segment.objects.filter(claim_token=token).update(
         status=Segment.Status.QUEUED, attempts=F("attempts") - 1, claim_token=None, claimed_at=None
     )
-    SynthesisJob.objects.filter(pk=job.pk, waiting_since__isnull=True).update(waiting_since=now)
-    SynthesisJob.objects.filter(pk=job.pk).exclude(status__in=SynthesisJob.FINISHED).update(
-        status=SynthesisJob.Status.QUEUED, message=f"{COLD_START_MESSAGE} {reason}"
-    )
+    job_show_waiting(job=job, message=f"{COLD_START_MESSAGE} {reason}")
     job.refresh_from_db()
     if job.waiting_since and now - job.waiting_since > timedelta(seconds=settings.TTS_COLD_START_TIMEOUT):
         limit = settings.TTS_COLD_START_TIMEOUT

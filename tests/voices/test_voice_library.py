@@ -17,6 +17,18 @@ VOICES = "/api/tts/v1/tts/voices"
 REFERENCE = encoded(voiced_signal(8, 22050), 22050)
 
 
+OTHER_MODEL = "Qwen/Qwen3-TTS-12Hz-0.6B-Base"
+
+
+def as_if_built_by(prompt: VoicePrompt, model: str) -> bytes:
+    """The prompt's bytes, tagged as a worker running another model would tag them."""
+    stored = torch.load(io.BytesIO(bytes(prompt.data)), weights_only=True)
+    stored["model"] = model
+    buffer = io.BytesIO()
+    torch.save(stored, buffer)
+    return buffer.getvalue()
+
+
 def upload_json(client, **extra) -> dict:
     body = {
         "name": "Narrator",
@@ -167,11 +179,7 @@ def test_a_prompt_made_by_another_model_is_rebuilt_not_a_failure(owner, gpu_work
     voice = Voice.objects.get(public_id=upload_json(owner)["id"])
     build_voice_prompt(voice.pk)
     prompt = VoicePrompt.objects.get(voice=voice)
-    stored = torch.load(io.BytesIO(bytes(prompt.data)), weights_only=True)
-    stored["model"] = "Qwen/Qwen3-TTS-12Hz-0.6B-Base"
-    buffer = io.BytesIO()
-    torch.save(stored, buffer)
-    VoicePrompt.objects.filter(pk=prompt.pk).update(model=stored["model"], data=buffer.getvalue())
+    VoicePrompt.objects.filter(pk=prompt.pk).update(model=OTHER_MODEL, data=as_if_built_by(prompt, OTHER_MODEL))
     job = job_services.job_create(
         account=owner.account, text="Which model are you?", engine="local", voice=voice.public_id
     )
@@ -181,7 +189,7 @@ def test_a_prompt_made_by_another_model_is_rebuilt_not_a_failure(owner, gpu_work
     job.refresh_from_db()
     assert job.status == "complete"
     assert sorted(VoicePrompt.objects.filter(voice=voice).values_list("model", flat=True)) == sorted(
-        ["Qwen/Qwen3-TTS-12Hz-0.6B-Base", prompt.model]
+        [OTHER_MODEL, prompt.model]
     )
     assert [request["path"] for request in gpu_worker.requests][-3:] == ["/synthesize", "/voices/prompt", "/synthesize"]
 
@@ -190,11 +198,7 @@ def test_after_a_rebuild_later_jobs_use_the_rebuilt_prompt(owner, gpu_worker):
     voice = Voice.objects.get(public_id=upload_json(owner)["id"])
     build_voice_prompt(voice.pk)
     prompt = VoicePrompt.objects.get(voice=voice)
-    stored = torch.load(io.BytesIO(bytes(prompt.data)), weights_only=True)
-    stored["model"] = "Qwen/Qwen3-TTS-12Hz-0.6B-Base"
-    buffer = io.BytesIO()
-    torch.save(stored, buffer)
-    VoicePrompt.objects.create(voice=voice, model=stored["model"], mode="icl", data=buffer.getvalue())
+    VoicePrompt.objects.create(voice=voice, model=OTHER_MODEL, mode="icl", data=as_if_built_by(prompt, OTHER_MODEL))
     first = job_services.job_create(account=owner.account, text="First job.", engine="local", voice=voice.public_id)
     synthesize_job(first.pk)
     gpu_worker.reset()
