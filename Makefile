@@ -1,22 +1,42 @@
-# One command per activity. Everything installs into .venv from nothing.
+# One command per activity. Everything installs from nothing into two virtual environments: .venv
+# for the service (Django, no torch) and gpu_worker/.venv for the GPU worker (torch, qwen-tts, no
+# Django), as they are deployed apart.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-REQUIREMENTS := requirements.txt requirements-dev.txt gpu_worker/requirements.txt gpu_worker/requirements-qwen.txt
+WORKER_VENV := gpu_worker/.venv
+WORKER_BIN := $(WORKER_VENV)/bin
+WORKER_INSTALLED := $(WORKER_VENV)/.installed
+# The service's tests and `make run` start GPU workers with the worker's interpreter.
+export GPU_WORKER_PYTHON := $(CURDIR)/$(WORKER_BIN)/python
 
-.PHONY: install test lint format run bench clean
+.PHONY: install test test-service test-gpu-worker lint format run bench clean
 
-install: $(INSTALLED)
+install: $(INSTALLED) $(WORKER_INSTALLED)
 
-$(INSTALLED): $(REQUIREMENTS)
+$(INSTALLED): requirements.txt requirements-dev.txt
+	@echo "Installing the service into $(VENV) ..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps -r gpu_worker/requirements-qwen.txt
 	touch $@
 
-test: install
+$(WORKER_INSTALLED): gpu_worker/requirements.txt gpu_worker/requirements-dev.txt gpu_worker/requirements-qwen.txt
+	@echo "Installing the GPU worker into $(WORKER_VENV) ..."
+	$(PYTHON) -m venv $(WORKER_VENV)
+	$(WORKER_BIN)/python -m pip install --quiet --upgrade pip
+	$(WORKER_BIN)/python -m pip install --quiet -r gpu_worker/requirements-dev.txt
+	$(WORKER_BIN)/python -m pip install --quiet --no-deps -r gpu_worker/requirements-qwen.txt
+	touch $@
+
+# The whole suite: the GPU worker's own tests (no Django), then the service's.
+test: test-gpu-worker test-service
+
+test-gpu-worker: $(WORKER_INSTALLED)
+	$(WORKER_BIN)/python -m pytest gpu_worker/tests
+
+test-service: install
 	$(BIN)/python -m pytest
 
 lint: install
@@ -35,10 +55,10 @@ format: install
 run: install
 	$(BIN)/python manage.py run_local
 
-bench: install
-	$(BIN)/python -m gpu_worker.tiny_model var/models/tiny-base --kind base
-	$(BIN)/python -m gpu_worker.tiny_model var/models/tiny-custom_voice --kind custom_voice
-	$(BIN)/python -m bench.worker_throughput --clone-model var/models/tiny-base --preset-model var/models/tiny-custom_voice
+bench: $(WORKER_INSTALLED)
+	$(WORKER_BIN)/python -m gpu_worker.testing.tiny_model var/models/tiny-base --kind base
+	$(WORKER_BIN)/python -m gpu_worker.testing.tiny_model var/models/tiny-custom_voice --kind custom_voice
+	$(WORKER_BIN)/python -m bench.worker_throughput --clone-model var/models/tiny-base --preset-model var/models/tiny-custom_voice
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(WORKER_VENV) var .pytest_cache .ruff_cache

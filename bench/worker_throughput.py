@@ -19,7 +19,7 @@ from dataclasses import replace
 import torch
 
 from gpu_worker.config import SAMPLE_RATE, Settings
-from gpu_worker.engine import CloneVoice, LoadedModel, PresetVoice, Segment
+from gpu_worker.model import CloneVoice, LoadedModel, PresetVoice, Segment
 from gpu_worker.worker import BENCHMARK_TEXTS
 
 FIRST_SENTENCE = "Chapter one. The rain had not stopped for three days."

@@ -14,14 +14,14 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 
-from gpu_worker.engine import LoadedModel, Segment, SegmentOutcome, SynthesisResult, Voice
+from gpu_worker.model import GenerationVoice, LoadedModel, Segment, SegmentOutcome, SynthesisResult
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
 class SynthesisWork:
-    voice: Voice
+    voice: GenerationVoice
     language: str
     seed: int
     segments: list[Segment]
@@ -54,7 +54,9 @@ class InferenceQueue:
         with self._ready:
             return len(self._pending)
 
-    async def synthesize(self, voice: Voice, language: str, segments: list[Segment], seed: int) -> SynthesisResult:
+    async def synthesize(
+        self, voice: GenerationVoice, language: str, segments: list[Segment], seed: int
+    ) -> SynthesisResult:
         work = SynthesisWork(voice, language, seed, segments)
         self._put(work)
         return await asyncio.wrap_future(work.future)

@@ -76,7 +76,7 @@ class Settings:
     @classmethod
     def from_env(cls) -> "Settings":
         settings = cls(
-            # Unset means the seed's default; set to an empty string, no clone model is loaded.
+            # Unset means the default of LibRead's worker README; set to an empty string, no clone model is loaded.
             clone_model=env_str("TTS_MODEL") if "TTS_MODEL" in os.environ else DEFAULT_CLONE_MODEL,
             preset_model=env_str("TTS_PRESET_MODEL"),
             max_length=env_int("TTS_MAX_LENGTH", 5000, minimum=1),

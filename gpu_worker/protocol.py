@@ -11,14 +11,14 @@ import numpy as np
 
 from gpu_worker import audio
 from gpu_worker.config import SAMPLE_RATE, Settings
-from gpu_worker.engine import (
+from gpu_worker.model import (
     CloneVoice,
+    GenerationVoice,
     LoadedModel,
     PresetVoice,
     PromptMismatch,
     Segment,
     SegmentOutcome,
-    Voice,
     prompt_key,
     reference_key,
 )
@@ -40,7 +40,7 @@ class RequestError(Exception):
 @dataclass
 class SynthesisRequest:
     model: LoadedModel
-    voice: Voice
+    voice: GenerationVoice
     language: str
     seed: int
     segments: list[Segment]
@@ -138,7 +138,7 @@ def decode_reference(body: dict, settings: Settings) -> tuple[bytes, np.ndarray,
     return data, samples, sample_rate
 
 
-def parse_voice(body: dict, models: dict[str, LoadedModel], settings: Settings) -> tuple[LoadedModel, Voice]:
+def parse_voice(body: dict, models: dict[str, LoadedModel], settings: Settings) -> tuple[LoadedModel, GenerationVoice]:
     name = body.get("voice", "default")
     if not isinstance(name, str):
         raise RequestError("voice must be a string", "invalid_voice")
@@ -157,7 +157,9 @@ def parse_voice(body: dict, models: dict[str, LoadedModel], settings: Settings) 
     return model, PresetVoice(speaker=speaker.lower(), instruct=instruct)
 
 
-def parse_clone_voice(body: dict, models: dict[str, LoadedModel], settings: Settings) -> tuple[LoadedModel, Voice]:
+def parse_clone_voice(
+    body: dict, models: dict[str, LoadedModel], settings: Settings
+) -> tuple[LoadedModel, GenerationVoice]:
     model = model_for(CLONE, models)
     if body.get("voice_prompt") is not None:
         try:

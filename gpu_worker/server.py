@@ -22,7 +22,7 @@ from aiohttp import web
 from gpu_worker import audio, protocol
 from gpu_worker.batching import InferenceQueue
 from gpu_worker.config import FAILED_MARKER, READY_MARKER, SAMPLE_RATE, ConfigurationError, Settings
-from gpu_worker.engine import LoadedModel
+from gpu_worker.model import LoadedModel
 from gpu_worker.protocol import RequestError
 
 logger = logging.getLogger("gpu_worker")
@@ -105,7 +105,7 @@ class ModelServer:
             return web.json_response({"status": "error" if failed else "success", "segments": segments, **common})
         (segment,) = segments
         if failed:
-            # Only the seed's single form ends here: it has no per-segment answer to carry the failure.
+            # Only the single-text form ends here: it has no per-segment answer to carry the failure.
             return web.json_response({**segment, "status": "error", **common}, status=500)
         segment.pop("index")
         return web.json_response({**segment, **common})

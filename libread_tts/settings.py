@@ -145,12 +145,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's filesystem transport needs no server; it does not redeliver unacknowledged
     # messages, which the lease on claimed segments makes up for.
     BROKER_DIR = VAR_DIR / "broker"
-    for folder in ("queue", "processed"):
+    for folder in ("queue", "processed", "control"):
         (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        # The exchange tables; kombu's default is ./control, in whatever directory a process starts.
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:

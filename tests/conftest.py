@@ -5,12 +5,12 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from gpu_worker.testing.model_server import build_tiny_checkpoints, start_model_server
+from gpu_worker.testing.processes import alive_and, free_port, running, wait_until, worker_python
+from gpu_worker.testing.pyworker import pyworker_env
 from libread_tts.celery import app as celery_app
 from synthesis.engines import vastai as vastai_engine
 from tests.support.fake_vast import ACCOUNT_KEY, ENDPOINT_ID, FakeVast
-from tests.support.model_server import build_tiny_checkpoints, start_model_server
-from tests.support.processes import alive_and, free_port, running, wait_until
-from tests.support.pyworker import pyworker_env
 from tests.support.service import client_for, worker_database_url
 from tests.support.worker_tap import WorkerTap
 
@@ -39,7 +39,7 @@ def vast_stack(model_server, tmp_path_factory):
     worker_port = free_port()
     env = pyworker_env(worker_port, tap.port, model_server.model_log, fake.url, benchmark_runs=1)
     log_path = directory / "pyworker.out"
-    with running(["-m", "gpu_worker.worker"], env, log_path, cwd=directory) as worker:
+    with running(["-m", "gpu_worker.worker"], env, log_path, cwd=directory, python=worker_python()) as worker:
         wait_until(alive_and(fake.statuses_ready, worker, log_path), 180, what="the PyWorker to be ready")
         fake.worker_url = f"http://127.0.0.1:{worker_port}"
         yield VastStack(fake, tap)
@@ -87,12 +87,6 @@ def celery_worker_process(django_db_setup, django_db_blocker, worker_tap, vast_s
 def live_worker(celery_worker_process, gpu_worker, transactional_db):
     """For end-to-end tests: committed data, a Celery worker, and the GPU worker's tap."""
     return gpu_worker
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    with pytest.MonkeyPatch.context() as patch:
-        yield patch
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from django.core.files.base import ContentFile
 
+from gpu_worker.testing.audio import encoded, voiced_signal
 from synthesis import audio, services
 from synthesis.models import Segment
-from tests.support.audio import encoded, voiced_signal
 from voices.services import voice_create
 
 pytestmark = pytest.mark.django_db

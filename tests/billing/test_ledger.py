@@ -6,14 +6,14 @@ import pytest
 
 from billing.models import UsageRecord
 from billing.services import usage_record_work
+from gpu_worker.testing.audio import encoded, voiced_signal
+from gpu_worker.testing.processes import wait_until
 from synthesis import services
 from synthesis.engines import get_engine
 from synthesis.engines.base import BatchResult, SegmentAudio, WorkerCall
 from synthesis.models import SynthesisJob, WorkerRequest
 from synthesis.tasks import synthesize_job
-from tests.support.audio import encoded, voiced_signal
 from tests.support.fake_vast import INSTANCE_PRICE
-from tests.support.processes import wait_until
 from tests.support.service import JOBS, wait_for_job
 from voices.services import voice_create
 from voices.tasks import build_voice_prompt

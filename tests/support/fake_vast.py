@@ -1,60 +1,39 @@
 """A stand-in for Vast.ai's serverless engine and console, speaking their documented protocol.
 
+- Report service (the worker kit's ``VastReportService``): ``/pubkey/``, the workers' reports,
+  and signed route replies, so a real PyWorker can keep its signature check on.
 - Route service: ``POST /route/`` answers ``{endpoint, status, request_idx}`` while no worker is
   ready and, once one is, the signed ``{endpoint, url, cost, reqnum, signature, request_idx,
-  __request_id}``. The signature is PKCS#1 v1.5 over SHA-256 of
-  ``json.dumps({"url": url}, indent=4, sort_keys=True)`` (vastai.md §0.3), with a key pair the
-  fake makes and serves at ``/pubkey/``, so a real PyWorker can keep its check on.
-- Report service: records the ``/worker_status/`` and ``/delete_requests/`` reports of workers.
+  __request_id}`` (vastai.md §0.3).
 - Console: endpoints (``/api/v0/endptjobs/``), worker groups (``/api/v0/workergroups/``),
-  templates (``POST /api/v0/template/``, ``PUT /api/v1/template/``), instance prices, and the
-  autoscaler's ``/get_endpoint_workers/``. Writes are recorded with their bodies.
+  templates (``POST /api/v0/template/``, ``PUT /api/v1/template/``), instance prices, charges and
+  the autoscaler's ``/get_endpoint_workers/``. Writes are recorded with their bodies.
 
 Tests script faults: route polls with no worker, route errors, forged signatures.
 """
 
-import asyncio
-import base64
-import itertools
 import json
 import threading
-import time
 
 from aiohttp import web
-from Crypto.Hash import SHA256
 from Crypto.PublicKey import RSA
-from Crypto.Signature import pkcs1_15
 
-from tests.support.processes import free_port
+from gpu_worker.testing.vast_report import ENDPOINT_NAME, VastReportService
 
 ACCOUNT_KEY = "vast-account-key"
 ENDPOINT_ID = 77
-ENDPOINT_NAME = "libread-tts-test"
 INSTANCE_PRICE = "0.389"
 
 
-def signature_for(key: RSA.RsaKey, url: str) -> str:
-    message = json.dumps({"url": url}, indent=4, sort_keys=True).encode()
-    return base64.b64encode(pkcs1_15.new(key).sign(SHA256.new(message))).decode()
-
-
-class FakeVast:
+class FakeVast(VastReportService):
     def __init__(self):
-        self.key = RSA.generate(2048)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__()
         self.worker_url = ""
         self.root_certificate = b""  # served where Vast serves its root CA
         self.endpoint_key = "endpoint-key-1"
-        self.worker_statuses: list[dict] = []
-        self.deleted_requests: list[dict] = []
-        self._request_numbers = itertools.count(1)
         self.forger = RSA.generate(2048)  # signs forged replies: a key the workers do not trust
         self._lock = threading.Lock()
         self.reset()
-        self._loop = asyncio.new_event_loop()
-        self._started = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
 
     def reset(self) -> None:
         with self._lock:
@@ -70,72 +49,25 @@ class FakeVast:
             self.workers: list[dict] = []
             self.charges: list[dict] = []
 
-    def start(self) -> "FakeVast":
-        self._thread.start()
-        self._started.wait(10)
-        return self
-
-    def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-
-    def auth_data(self, worker_url: str, cost: float, key: RSA.RsaKey | None = None) -> dict:
-        """What /route/ answers once a worker is ready; signed with another key when one is given."""
-        number = next(self._request_numbers)
-        return {
-            "endpoint": ENDPOINT_NAME,
-            "url": worker_url,
-            "cost": cost,
-            "reqnum": number,
-            "request_idx": number,
-            "signature": signature_for(key or self.key, worker_url),
-            "__request_id": f"test-{number}",
-        }
-
-    def statuses_ready(self) -> list[dict]:
-        return [status for status in self.worker_statuses if status.get("max_perf", 0) > 0]
-
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        app = web.Application()
-        app.add_routes(
-            [
-                web.get("/pubkey/", self._pubkey),
-                web.post("/worker_status/", self._worker_status),
-                web.post("/delete_requests/", self._delete_requests),
-                web.post("/route/", self._route),
-                web.get("/api/v0/endptjobs/", self._endpoints),
-                web.post("/api/v0/endptjobs/", self._endpoint_create),
-                web.put("/api/v0/endptjobs/{id}/", self._endpoint_update),
-                web.delete("/api/v0/endptjobs/{id}/", self._endpoint_delete),
-                web.get("/api/v0/workergroups/", self._workergroups),
-                web.post("/api/v0/workergroups/", self._workergroup_create),
-                web.put("/api/v0/workergroups/{id}/", self._workergroup_update),
-                web.delete("/api/v0/workergroups/{id}/", self._workergroup_delete),
-                web.post("/api/v0/template/", self._template_create),
-                web.put("/api/v1/template/", self._template_update),
-                web.get("/api/v0/instances/{instance_id}/", self._instance),
-                web.get("/static/jvastai_root.cer", self._root_certificate),
-                web.post("/get_endpoint_workers/", self._endpoint_workers),
-                web.get("/api/v0/charges/", self._charges),
-            ]
-        )
-        runner = web.AppRunner(app)
-        self._loop.run_until_complete(runner.setup())
-        self._loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.port).start())
-        self._started.set()
-        self._loop.run_forever()
-
-    async def _pubkey(self, request: web.Request) -> web.Response:
-        return web.Response(text=self.key.publickey().export_key().decode())
-
-    async def _worker_status(self, request: web.Request) -> web.Response:
-        self.worker_statuses.append({**await request.json(), "received_at": time.monotonic()})
-        return web.json_response({"success": True})
-
-    async def _delete_requests(self, request: web.Request) -> web.Response:
-        self.deleted_requests.append(await request.json())
-        return web.json_response({"success": True})
+    def routes(self) -> list[web.AbstractRouteDef]:
+        return [
+            *super().routes(),
+            web.post("/route/", self._route),
+            web.get("/api/v0/endptjobs/", self._endpoints),
+            web.post("/api/v0/endptjobs/", self._endpoint_create),
+            web.put("/api/v0/endptjobs/{id}/", self._endpoint_update),
+            web.delete("/api/v0/endptjobs/{id}/", self._endpoint_delete),
+            web.get("/api/v0/workergroups/", self._workergroups),
+            web.post("/api/v0/workergroups/", self._workergroup_create),
+            web.put("/api/v0/workergroups/{id}/", self._workergroup_update),
+            web.delete("/api/v0/workergroups/{id}/", self._workergroup_delete),
+            web.post("/api/v0/template/", self._template_create),
+            web.put("/api/v1/template/", self._template_update),
+            web.get("/api/v0/instances/{instance_id}/", self._instance),
+            web.get("/static/jvastai_root.cer", self._root_certificate),
+            web.post("/get_endpoint_workers/", self._endpoint_workers),
+            web.get("/api/v0/charges/", self._charges),
+        ]
 
     async def _route(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -147,7 +79,7 @@ class FakeVast:
                 return web.json_response({"error": "route trouble"}, status=self.route_failures.pop(0))
             if self.waiting_polls:
                 self.waiting_polls -= 1
-                request_idx = body.get("request_idx") or next(self._request_numbers)
+                request_idx = body.get("request_idx") or self.next_request_number()
                 return web.json_response({"endpoint": ENDPOINT_NAME, "status": "1 loading", "request_idx": request_idx})
             forged = self.forged_replies > 0
             if forged:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp import web
 
-from tests.support.processes import free_port
+from gpu_worker.testing.loopback import LoopbackServer
 
 
 @dataclass
@@ -22,27 +22,16 @@ class Fault:
     delay: float = 0.0  # seconds to hold the request before answering (or forwarding)
 
 
-class WorkerTap:
+class WorkerTap(LoopbackServer):
     def __init__(self, target: str, ssl_context: ssl.SSLContext | None = None):
+        super().__init__(ssl_context)
         self.target = target.rstrip("/")
-        self.port = free_port()
-        self.ssl_context = ssl_context
-        self.url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{self.port}"
         self.requests: list[dict] = []
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
-        self._loop = asyncio.new_event_loop()
-        self._started = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
 
-    def start(self) -> "WorkerTap":
-        self._thread.start()
-        self._started.wait(10)
-        return self
-
-    def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
+    def routes(self) -> list[web.AbstractRouteDef]:
+        return [web.route("*", "/{path:.*}", self._forward)]
 
     def reset(self) -> None:
         with self._lock:
@@ -64,17 +53,6 @@ class WorkerTap:
     def sent_indexes(self) -> list[int]:
         """Every segment index sent for synthesis, once per time it was sent."""
         return [segment["index"] for request in self.synthesis_requests() for segment in request["body"]["segments"]]
-
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_route("*", "/{path:.*}", self._forward)
-        runner = web.AppRunner(app)
-        self._loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", self.port, ssl_context=self.ssl_context)
-        self._loop.run_until_complete(site.start())
-        self._started.set()
-        self._loop.run_forever()
 
     async def _forward(self, request: web.Request) -> web.Response:
         body = await request.read()

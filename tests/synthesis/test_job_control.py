@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from gpu_worker.testing.processes import wait_until
 from synthesis.models import Segment, SynthesisJob
-from tests.support.processes import wait_until
 from tests.support.service import JOBS, wait_for_job
 
 CHAPTER = " ".join(f"Sentence number {n} walks slowly through the quiet and rainy town." for n in range(60))

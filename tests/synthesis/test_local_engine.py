@@ -5,10 +5,10 @@ import io
 import pytest
 import soundfile as sf
 
+from gpu_worker.testing.audio import encoded, voiced_signal
 from synthesis.engines import get_engine
 from synthesis.engines.base import Batch, EngineError, SegmentText, Voice, WorkerNotReady
 from synthesis.engines.local import LocalEngine
-from tests.support.audio import encoded, voiced_signal
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from gpu_worker.testing.processes import wait_until
 from synthesis.models import WorkerRequest
 from tests.support.fake_vast import INSTANCE_PRICE
-from tests.support.processes import wait_until
 from tests.support.service import JOBS, wait_for_job
 
 TEXT = (

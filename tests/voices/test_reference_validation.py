@@ -5,7 +5,7 @@ import base64
 import numpy as np
 import pytest
 
-from tests.support.audio import encoded, voiced_signal
+from gpu_worker.testing.audio import encoded, voiced_signal
 
 BAD_REFERENCES = [
     pytest.param(b"RIFF....WAVEfmt definitely not audio", 400, "reference_not_audio", id="not-audio"),

@@ -1,15 +1,14 @@
 """Stored cloned voices: upload, list, prompt, use in jobs, and inline clones."""
 
 import base64
-import io
 
 import pytest
-import torch
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from gpu_worker.testing.audio import encoded, reference_base64, voiced_signal
+from gpu_worker.testing.prompts import retagged
 from synthesis import services as job_services
 from synthesis.tasks import synthesize_job
-from tests.support.audio import encoded, reference_base64, voiced_signal
 from voices.models import Voice, VoicePrompt
 from voices.tasks import build_voice_prompt
 
@@ -22,11 +21,7 @@ OTHER_MODEL = "Qwen/Qwen3-TTS-12Hz-0.6B-Base"
 
 def as_if_built_by(prompt: VoicePrompt, model: str) -> bytes:
     """The prompt's bytes, tagged as a worker running another model would tag them."""
-    stored = torch.load(io.BytesIO(bytes(prompt.data)), weights_only=True)
-    stored["model"] = model
-    buffer = io.BytesIO()
-    torch.save(stored, buffer)
-    return buffer.getvalue()
+    return retagged(bytes(prompt.data), model)
 
 
 def upload_json(client, **extra) -> dict:

@@ -28,6 +28,11 @@ NOISE_NOTICE = (
 )
 
 
+def worker_python() -> str:
+    """The GPU worker runs in its own virtual environment (torch, qwen-tts), which the Makefile names."""
+    return os.environ.get("GPU_WORKER_PYTHON") or sys.executable
+
+
 def stop_on_signal(signum, frame):
     raise KeyboardInterrupt
 
@@ -47,7 +52,7 @@ class Command(BaseCommand):
         env = {**os.environ, "GPU_WORKER_URL": worker_url, "TTS_DEFAULT_ENGINE": "local", "PYTHONUNBUFFERED": "1"}
         worker_env = {**env, "PORT": str(worker_port), "TTS_HOST": "127.0.0.1", **self.models()}
         processes = {
-            "gpu_worker": [sys.executable, "-m", "gpu_worker.server"],
+            "gpu_worker": [worker_python(), "-m", "gpu_worker.server"],
             "celery": [
                 *(sys.executable, "-m", "celery", "-A", "libread_tts", "worker", "--beat"),
                 *("-Q", "synthesis,default", "--concurrency", "2", "--loglevel", "info"),
@@ -87,7 +92,7 @@ class Command(BaseCommand):
             directory = Path(settings.VAR_DIR) / "models" / f"tiny-{kind}"
             if not (directory / "config.json").exists():
                 subprocess.run(
-                    [sys.executable, "-m", "gpu_worker.tiny_model", str(directory), "--kind", kind], check=True
+                    [worker_python(), "-m", "gpu_worker.testing.tiny_model", str(directory), "--kind", kind], check=True
                 )
             models[variable] = str(directory)
         self.stdout.write(self.style.WARNING(NOISE_NOTICE))

@@ -1,6 +1,6 @@
 import base64
 
-from tests.support.audio import decoded_samples, wav_info
+from gpu_worker.testing.audio import decoded_samples, wav_info
 
 
 def assert_is_speech_wav(answer: dict) -> None:

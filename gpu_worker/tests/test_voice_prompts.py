@@ -3,7 +3,7 @@ import io
 
 import torch
 
-from tests.support.audio import reference_base64
+from gpu_worker.testing.audio import reference_base64
 
 
 def build_prompt(model_server, **extra) -> dict:

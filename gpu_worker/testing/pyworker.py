@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from tests.support.processes import free_port
+from gpu_worker.testing.processes import free_port
 
 INSTANCE_ID = "4242"
 

@@ -1,6 +1,6 @@
 """Write a tiny random-weight Qwen3-TTS checkpoint that loads through the real code path.
 
-    python -m gpu_worker.tiny_model DIR [--kind base|custom_voice]
+    python -m gpu_worker.testing.tiny_model DIR [--kind base|custom_voice]
 
 The checkpoint is about a megabyte: the real architecture with toy sizes, a small byte-level
 BPE tokenizer, the codec under ``speech_tokenizer/`` and a ``generation_config.json``. It loads

@@ -1,6 +1,6 @@
 import base64
 
-from tests.support.audio import reference_base64, wav_info
+from gpu_worker.testing.audio import reference_base64, wav_info
 
 CHAPTER = [
     {"index": 0, "text": "The rain had not stopped for three days."},

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from gpu_worker.config import Settings
-from gpu_worker.engine import LoadedModel, PresetVoice, Segment, judge
-from tests.support.model_server import start_model_server
+from gpu_worker.model import LoadedModel, PresetVoice, Segment, judge
+from gpu_worker.testing.model_server import start_model_server
 
 GOOD = np.sin(np.linspace(0, 400, 1920 * 10)).astype(np.float32) * 0.3
 

@@ -1,6 +1,6 @@
 import base64
 
-from tests.support.audio import reference_base64, wav_info
+from gpu_worker.testing.audio import reference_base64, wav_info
 
 
 def test_an_inline_clone_from_a_16khz_reference_returns_a_wav(model_server):

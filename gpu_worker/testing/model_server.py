@@ -1,13 +1,12 @@
-"""The gpu_worker model server as tests run it: tiny checkpoints, loopback, offline."""
+"""The model server as tests run it: tiny checkpoints, loopback, offline."""
 
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from tests.support.processes import ROOT, free_port, running, wait_for_http
+from gpu_worker.testing.processes import ROOT, free_port, running, wait_for_http, worker_python
 
 
 def build_tiny_checkpoints(root: Path) -> dict[str, Path]:
@@ -15,7 +14,7 @@ def build_tiny_checkpoints(root: Path) -> dict[str, Path]:
     paths = {kind: root / kind for kind in ("base", "custom_voice")}
     builds = [
         subprocess.Popen(
-            [sys.executable, "-m", "gpu_worker.tiny_model", str(path), "--kind", kind],
+            [worker_python(), "-m", "gpu_worker.testing.tiny_model", str(path), "--kind", kind],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -57,6 +56,6 @@ def start_model_server(tmp_path: Path, clone_model: Path | None, preset_model: P
     model_log = tmp_path / "model.log"
     env = model_server_env(port, model_log, clone_model, preset_model)
     log_path = tmp_path / "server.out"
-    with running(["-m", "gpu_worker.server"], env, log_path) as process:
+    with running(["-m", "gpu_worker.server"], env, log_path, python=worker_python()) as process:
         wait_for_http(f"http://127.0.0.1:{port}/health", process, log_path)
         yield ModelServer(f"http://127.0.0.1:{port}", model_log, checkpoints)

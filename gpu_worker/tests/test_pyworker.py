@@ -7,18 +7,18 @@ import httpx
 import pytest
 from Crypto.PublicKey import RSA
 
-from tests.support.audio import reference_base64, wav_info
-from tests.support.fake_vast import FakeVast
-from tests.support.model_server import model_server_env
-from tests.support.processes import alive_and, free_port, running, wait_until
-from tests.support.pyworker import INSTANCE_ID, pyworker_env
+from gpu_worker.testing.audio import reference_base64, wav_info
+from gpu_worker.testing.model_server import model_server_env
+from gpu_worker.testing.processes import alive_and, free_port, running, wait_until
+from gpu_worker.testing.pyworker import INSTANCE_ID, pyworker_env
+from gpu_worker.testing.vast_report import VastReportService
 
 SECONDS_BEFORE_MODEL_STARTS = 2
 
 
 @pytest.fixture(scope="module")
 def vast():
-    fake = FakeVast().start()
+    fake = VastReportService().start()
     yield fake
     fake.stop()
 

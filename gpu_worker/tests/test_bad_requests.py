@@ -3,7 +3,7 @@ import base64
 import numpy as np
 import pytest
 
-from tests.support.audio import encoded, reference_base64
+from gpu_worker.testing.audio import encoded, reference_base64
 
 SILENCE = base64.b64encode(encoded(np.zeros(16000 * 6, dtype=np.float32), 16000)).decode()
 

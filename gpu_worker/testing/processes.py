@@ -1,4 +1,8 @@
-"""Starting this project's processes for tests, on loopback ports, and waiting until they serve."""
+"""Starting processes for tests on loopback ports, and waiting until they serve.
+
+The worker's processes run on ``GPU_WORKER_PYTHON`` (the worker's own virtual environment) when
+it is set, so a caller whose environment has no torch, like the service's tests, can start them.
+"""
 
 import os
 import socket
@@ -10,7 +14,11 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: gpu_worker is importable from here
+
+
+def worker_python() -> str:
+    return os.environ.get("GPU_WORKER_PYTHON") or sys.executable
 
 
 def free_port() -> int:
@@ -30,11 +38,11 @@ def wait_until(condition, timeout: float, interval: float = 0.1, what: str = "co
 
 
 @contextmanager
-def running(args: list[str], env: dict[str, str], log_path: Path, cwd: Path = ROOT):
-    """Run a process for the duration of the block, its output in log_path; stop it afterwards."""
+def running(args: list[str], env: dict[str, str], log_path: Path, cwd: Path = ROOT, python: str | None = None):
+    """Run ``python *args`` for the duration of the block, its output in log_path; stop it afterwards."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, *args],
+            [python or sys.executable, *args],
             cwd=cwd,
             env={**os.environ, "PYTHONPATH": str(ROOT), **env},
             stdout=log,

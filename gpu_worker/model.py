@@ -49,7 +49,7 @@ class CloneVoice:
     ref_text: str | None = None
 
 
-Voice = PresetVoice | CloneVoice
+GenerationVoice = PresetVoice | CloneVoice
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ class LoadedModel:
             "dtype": self.dtype,
             "languages": sorted(self.languages),
             "speakers": sorted(self.speakers),
-            # Set by gpu_worker.tiny_model: such a model speaks noise.
+            # Set by gpu_worker.testing.tiny_model: such a model speaks noise.
             "random_weights": bool(getattr(self.tts.model.config, "random_weights", False)),
         }
 
@@ -204,7 +204,7 @@ class LoadedModel:
             ref_text=item.ref_text,
         )
 
-    def synthesize(self, voice: Voice, language: str, segments: list[Segment], seed: int) -> SynthesisResult:
+    def synthesize(self, voice: GenerationVoice, language: str, segments: list[Segment], seed: int) -> SynthesisResult:
         """Generate every segment; retry the ones that fail a guard once, with the next seed."""
         started = time.monotonic()
         if isinstance(voice, CloneVoice) and voice.prompt is None:
@@ -235,7 +235,7 @@ class LoadedModel:
         ordered = [outcomes[segment.index] for segment in segments]
         return SynthesisResult(ordered, batch_size=len(segments), seconds=time.monotonic() - started)
 
-    def _generate(self, voice: Voice, language: str, texts: list[str], max_new_tokens: int):
+    def _generate(self, voice: GenerationVoice, language: str, texts: list[str], max_new_tokens: int):
         if isinstance(voice, PresetVoice):
             return self.tts.generate_custom_voice(
                 text=texts,

@@ -1,8 +1,8 @@
 import httpx
 import pytest
 
-from tests.support.audio import reference_base64
-from tests.support.model_server import start_model_server
+from gpu_worker.testing.audio import reference_base64
+from gpu_worker.testing.model_server import start_model_server
 
 
 @pytest.fixture(scope="module")

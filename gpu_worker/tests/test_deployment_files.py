@@ -3,9 +3,7 @@ import shlex
 import subprocess
 from pathlib import Path
 
-from tests.support.processes import ROOT
-
-WORKER = ROOT / "gpu_worker"
+WORKER = Path(__file__).resolve().parents[1]  # the build context of the image
 READ_IN_PYTHON = re.compile(
     r"""(?:env_str|env_int|env_float|os\.environ\.get|os\.environ\[|getenv)\(?\s*["']([A-Z_]+)["']"""
 )
@@ -35,6 +33,6 @@ def test_the_dockerfile_copies_files_that_exist_and_starts_the_onstart_script():
     command = next(line for line in lines if line.startswith("CMD "))
 
     assert copies
-    assert all((ROOT / source).exists() for sources in copies for source in sources)
+    assert all((WORKER / source).exists() for sources in copies for source in sources)
     assert "/app/gpu_worker/onstart.sh" in command
     assert Path(WORKER / "onstart.sh").exists()
