@@ -8,14 +8,18 @@ from billing.models import Spend
 from billing.selectors import CHART_HEIGHT, spend_summary
 
 CSV_COLUMNS = [
-    "created_at", "day", "kind", "account", "job_public_id", "segment_indexes", "engine", "worker_id", "request_idx",
-    "gpu_seconds", "price_per_hour", "price_source", "cost_usd", "characters", "audio_seconds", "cache_hit", "key",
+    "created_at", "day", "kind", "account", "job_public_id", "segment_indexes", "engine", "instance_id", "request_idx",
+    "gpu_seconds", "price_per_hour", "price_source", "cost_usd", "characters", "audio_seconds", "key",
 ]  # fmt: skip
+# What a work line's worker request says: which job, segments, engine and instance it was.
+FROM_WORKER_REQUEST = {"job_public_id", "segment_indexes", "engine", "instance_id", "request_idx", "characters"}
 
 
 def cell(line, column: str):
     if column == "account":
         return line.account.name if line.account else ""
+    if column in FROM_WORKER_REQUEST:
+        return getattr(line.worker_request, column) if line.worker_request else ""
     return getattr(line, column)
 
 
@@ -31,15 +35,27 @@ class SpendAdmin(admin.ModelAdmin):
     change_list_template = "admin/billing/spend/change_list.html"
     date_hierarchy = "day"
     list_display = [
-        "day", "kind", "account", "job_public_id", "engine", "worker_id", "gpu_seconds", "price_per_hour",
-        "price_source", "cost_usd", "characters", "audio_seconds",
+        "day", "kind", "account", "job", "engine", "instance", "gpu_seconds", "price_per_hour", "price_source",
+        "cost_usd", "audio_seconds",
     ]  # fmt: skip
-    list_filter = ["kind", "engine", "price_source", "account"]
-    list_select_related = ["account"]
-    search_fields = ["job_public_id", "worker_id", "account__name", "key"]
+    list_filter = ["kind", "worker_request__engine", "price_source", "account"]
+    list_select_related = ["account", "worker_request"]
+    search_fields = ["worker_request__job_public_id", "worker_request__instance_id", "account__name", "key"]
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    @admin.display(description="job", ordering="worker_request__job_public_id")
+    def job(self, line: Spend) -> str:
+        return line.worker_request.job_public_id if line.worker_request else ""
+
+    @admin.display(description="engine", ordering="worker_request__engine")
+    def engine(self, line: Spend) -> str:
+        return line.worker_request.engine if line.worker_request else ""
+
+    @admin.display(description="instance", ordering="worker_request__instance_id")
+    def instance(self, line: Spend) -> str:
+        return line.worker_request.instance_id if line.worker_request else ""
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
@@ -60,7 +76,7 @@ class SpendAdmin(admin.ModelAdmin):
 
     def export_csv(self, request):
         """Every ledger line the page's filters select, one CSV row each."""
-        lines = self.get_changelist_instance(request).get_queryset(request).select_related("account")
+        lines = self.get_changelist_instance(request).get_queryset(request).select_related("account", "worker_request")
         writer = csv.writer(Echo())
 
         def rows():

@@ -1,24 +1,25 @@
 """Monthly budgets: a job is admitted only if its estimate fits what is left of the month.
 
 What is left = budget - this month's ledger - holds. A hold is a running job's estimate less what
-it has spent so far; it ends with the job. The account row is locked while a job is admitted, so
-two jobs submitted together cannot both slip under a budget that holds only one.
+it has spent since the hold was made; it is released when the job ends. The account row is
+locked while a job is admitted, so two jobs submitted together cannot both slip under a budget
+that holds only one.
 """
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
-from rest_framework import status
 
 from accounts.models import Account
-from billing.models import UsageRecord
-from libread_tts.errors import ServiceError
-from synthesis.models import SynthesisJob
+from billing.models import BudgetHold, UsageRecord
+from common.errors import OverBudget
 
 CENT = Decimal("0.01")
+ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,14 @@ def money(amount: Decimal) -> str:
 def spent_this_month(account: Account) -> Decimal:
     first_day = timezone.localdate().replace(day=1)
     lines = UsageRecord.objects.filter(account=account, day__gte=first_day)
-    return lines.aggregate(total=Sum("cost_usd", default=Decimal(0)))["total"]
+    return lines.aggregate(total=Sum("cost_usd", default=ZERO))["total"]
 
 
 def cost_per_character(account: Account) -> Decimal:
     """What a character has cost this account so far; else what it cost anyone; else the setting."""
-    work = UsageRecord.objects.filter(kind=UsageRecord.Kind.WORK, characters__gt=0)
+    work = UsageRecord.objects.filter(kind=UsageRecord.Kind.WORK, worker_request__characters__gt=0)
     for lines in (work.filter(account=account), work):
-        totals = lines.aggregate(cost=Sum("cost_usd"), characters=Sum("characters"))
+        totals = lines.aggregate(cost=Sum("cost_usd"), characters=Sum("worker_request__characters"))
         if totals["characters"]:
             return totals["cost"] / totals["characters"]
     return Decimal(settings.TTS_ESTIMATED_COST_PER_CHARACTER)
@@ -57,12 +58,19 @@ def estimate(account: Account, characters: int) -> Decimal:
 
 
 def held(account: Account) -> Decimal:
-    running = SynthesisJob.objects.filter(account=account).exclude(status__in=SynthesisJob.FINISHED)
-    total = Decimal(0)
-    for job in running.only("pk", "cost_hold_usd"):
-        spent = UsageRecord.objects.filter(job=job).aggregate(total=Sum("cost_usd", default=Decimal(0)))["total"]
-        total += max(job.cost_hold_usd - spent, Decimal(0))
-    return total
+    spent_since_hold = (
+        UsageRecord.objects.filter(
+            worker_request__job_public_id=OuterRef("job_public_id"), created_at__gte=OuterRef("created_at")
+        )
+        .values("worker_request__job_public_id")
+        .annotate(total=Sum("cost_usd"))
+        .values("total")
+    )
+    holds = BudgetHold.objects.filter(account=account).annotate(
+        spent=Coalesce(Subquery(spent_since_hold), Value(ZERO), output_field=DecimalField()),
+        left=F("amount_usd") - F("spent"),
+    )
+    return sum((max(hold.left, ZERO) for hold in holds), ZERO)
 
 
 def budget_state(account: Account) -> BudgetState | None:
@@ -71,19 +79,23 @@ def budget_state(account: Account) -> BudgetState | None:
     return BudgetState(account.monthly_budget_usd, spent_this_month(account), held(account))
 
 
-def budget_admit(*, account: Account, characters: int) -> Decimal:
-    """The hold for a new job of so many characters; 402 when it does not fit. Call in a transaction."""
+def budget_admit(*, account: Account, characters: int, job_public_id: str) -> BudgetHold:
+    """Hold the estimate of a job of so many characters, or refuse it. Call in a transaction."""
     account = Account.objects.select_for_update().get(pk=account.pk)
     hold = estimate(account, characters)
     state = budget_state(account)
     if state is not None and hold > state.left:
-        raise ServiceError(
+        raise OverBudget(
             f"This job would exceed the monthly budget of {money(state.budget)}: {money(state.spent)} spent this "
             f"month, {money(state.held)} held for running jobs, and this job is estimated at {money(hold)}.",
             "budget_exceeded",
-            status.HTTP_402_PAYMENT_REQUIRED,
         )
-    return hold
+    BudgetHold.objects.filter(job_public_id=job_public_id).delete()  # a retried job holds anew
+    return BudgetHold.objects.create(account=account, job_public_id=job_public_id, amount_usd=hold)
+
+
+def hold_release(*, job_public_id: str) -> None:
+    BudgetHold.objects.filter(job_public_id=job_public_id).delete()
 
 
 def budget_exhausted(account: Account) -> BudgetState | None:
@@ -91,4 +103,4 @@ def budget_exhausted(account: Account) -> BudgetState | None:
     if account.monthly_budget_usd is None:
         return None
     spent = spent_this_month(account)
-    return BudgetState(account.monthly_budget_usd, spent, Decimal(0)) if spent >= account.monthly_budget_usd else None
+    return BudgetState(account.monthly_budget_usd, spent, ZERO) if spent >= account.monthly_budget_usd else None

@@ -2,10 +2,11 @@ from django.db import models
 
 
 class UsageRecord(models.Model):
-    """One line of the cost ledger: a worker request's GPU time and what it cost. Append-only.
+    """One line of the cost ledger: what a worker request's GPU time cost, or overhead. Append-only.
 
     ``key`` makes each line unique to what it accounts for, so a redelivered task or a rerun of
-    reconciliation never writes it twice. Lines outlive the jobs they bill.
+    reconciliation never writes it twice. A work line points at its worker request, which says
+    which job, segments, engine and instance it was; lines outlive the jobs they bill.
     """
 
     class Kind(models.TextChoices):
@@ -20,25 +21,29 @@ class UsageRecord(models.Model):
     key = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.WORK)
     account = models.ForeignKey("accounts.Account", null=True, blank=True, on_delete=models.PROTECT)
-    job = models.ForeignKey("synthesis.SynthesisJob", null=True, blank=True, on_delete=models.SET_NULL)
-    job_public_id = models.CharField(max_length=64, blank=True)
-    segment_indexes = models.JSONField(default=list, blank=True)
-    engine = models.CharField(max_length=20)
-    worker_id = models.CharField(max_length=64, blank=True)
-    request_idx = models.BigIntegerField(null=True, blank=True)
-    gpu_seconds = models.DecimalField(max_digits=12, decimal_places=3, default=0)
+    worker_request = models.OneToOneField(
+        "engines.WorkerRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="usage_record"
+    )
+    gpu_seconds = models.DecimalField(
+        max_digits=12, decimal_places=3, default=0, help_text="GPU time billed: reported, or held when it failed."
+    )
     price_per_hour = models.DecimalField(max_digits=10, decimal_places=5, default=0)
     price_source = models.CharField(max_length=10, choices=PriceSource.choices)
     cost_usd = models.DecimalField(max_digits=14, decimal_places=6)
-    characters = models.PositiveIntegerField(default=0)
     audio_seconds = models.DecimalField(max_digits=12, decimal_places=3, default=0)
-    cache_hit = models.BooleanField(default=False)
     day = models.DateField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["account", "day"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="work", worker_request__isnull=False)
+                | models.Q(kind="overhead", worker_request__isnull=True),
+                name="work_lines_have_a_worker_request",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.key}: ${self.cost_usd}"
@@ -51,3 +56,19 @@ class Spend(UsageRecord):
         proxy = True
         verbose_name = "ledger line"
         verbose_name_plural = "Spend"
+
+
+class BudgetHold(models.Model):
+    """A running job's estimated cost, held against its account's budget until the job ends.
+
+    What the job has spent since the hold was made counts against the hold, so a job is never
+    counted twice; the hold is deleted when the job finishes.
+    """
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="budget_holds")
+    job_public_id = models.CharField(max_length=64, unique=True)
+    amount_usd = models.DecimalField(max_digits=12, decimal_places=6)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.job_public_id}: ${self.amount_usd}"

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from billing.models import UsageRecord
-from synthesis.engines.vastai_console import VastaiConsole
+from engines.console import VastaiConsole
 
 MICRODOLLAR = Decimal("0.000001")
 PAGE = 100
@@ -64,7 +64,10 @@ def reconcile(
     results = []
     day = first
     while day <= last:
-        lines = UsageRecord.objects.filter(engine="vastai", day=day)
+        # Vast.ai's work, and the overhead earlier runs wrote (all overhead is Vast.ai's).
+        lines = UsageRecord.objects.filter(
+            Q(worker_request__engine="vastai") | Q(kind=UsageRecord.Kind.OVERHEAD), day=day
+        )
         attributed = lines.aggregate(total=Sum("cost_usd", default=Decimal(0)))["total"]
         owed = charged.get(day, Decimal(0))
         difference = (owed - attributed).quantize(MICRODOLLAR)
@@ -73,7 +76,6 @@ def reconcile(
             UsageRecord.objects.create(
                 key=f"overhead:vastai:{endpoint_id}:{day}:{previous + 1}",
                 kind=UsageRecord.Kind.OVERHEAD,
-                engine="vastai",
                 price_source=UsageRecord.PriceSource.CHARGES,
                 cost_usd=difference,
                 day=day,

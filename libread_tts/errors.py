@@ -1,18 +1,30 @@
-"""One error shape everywhere: ``{"error": "<human message>", "code": "<machine code>"}``."""
+"""The HTTP edge's one error shape: ``{"error": "<human message>", "code": "<machine code>"}``.
+
+Services raise the domain's errors (``common.errors``); this is the one place that gives each kind
+its status code. DRF's own exceptions (authentication, throttling, parsing, validation) get the
+same shape.
+"""
 
 from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from common import errors
 
-class ServiceError(exceptions.APIException):
-    """An error a service raises for the API to answer as it is."""
+STATUS_OF_KIND = {
+    errors.InvalidInput: status.HTTP_400_BAD_REQUEST,
+    errors.OverBudget: status.HTTP_402_PAYMENT_REQUIRED,
+    errors.NotFound: status.HTTP_404_NOT_FOUND,
+    errors.Conflict: status.HTTP_409_CONFLICT,
+    errors.TooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    errors.LimitReached: status.HTTP_429_TOO_MANY_REQUESTS,
+    errors.NotConfigured: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
 
-    def __init__(self, message: str, code: str, status_code: int = status.HTTP_400_BAD_REQUEST):
-        super().__init__(detail=message, code=code)
-        self.status_code = status_code
-        self.error_code = code
+
+def status_of(error: errors.DomainError) -> int:
+    return next(code for kind, code in STATUS_OF_KIND.items() if isinstance(error, kind))
 
 
 def first_message(detail) -> str:
@@ -34,15 +46,12 @@ def first_code(detail) -> str:
 
 
 def exception_handler(exc, context) -> Response | None:
+    if isinstance(exc, errors.DomainError):
+        return Response({"error": exc.message, "code": exc.code}, status=status_of(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(exc, ServiceError):
-        code = exc.error_code
-    elif isinstance(exc, exceptions.ValidationError):
-        code = first_code(exc.detail)
-    else:
-        code = exc.default_code
+    code = first_code(exc.detail) if isinstance(exc, exceptions.ValidationError) else exc.default_code
     response.data = {"error": first_message(exc.detail), "code": code}
     return response
 

@@ -43,10 +43,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    # The service's apps, bottom up: each imports only those above it in this list.
     "accounts",
-    "synthesis",
-    "voices",
+    "engines",
     "billing",
+    "voices",
+    "synthesis",
 ]
 
 MIDDLEWARE = [
@@ -210,8 +212,11 @@ TTS_SEGMENT_MAX_ATTEMPTS = env_int("TTS_SEGMENT_MAX_ATTEMPTS", 3, minimum=1)
 TTS_WORKER_TIMEOUT = env_float("TTS_WORKER_TIMEOUT", 240.0, minimum=1.0)
 # A claimed segment not finished within this time is claimed again (its worker died).
 TTS_CLAIM_LEASE_SECONDS = env_int("TTS_CLAIM_LEASE_SECONDS", 900, minimum=10)
-# How long a job waits for a GPU worker to become ready (a cold start) before it fails.
+# How long a job waits for a GPU worker to become ready (a cold start) before it fails, and how
+# long one task waits of that before it hands the wait to a fresh one (it must end within
+# CELERY_TASK_SOFT_TIME_LIMIT).
 TTS_COLD_START_TIMEOUT = env_int("TTS_COLD_START_TIMEOUT", 900, minimum=1)
+TTS_COLD_START_POLL_WINDOW = env_float("TTS_COLD_START_POLL_WINDOW", 120.0, minimum=0.1)
 TTS_JOB_RETENTION_HOURS = env_int("TTS_JOB_RETENTION_HOURS", 72, minimum=1)
 TTS_RETRY_AFTER_SECONDS = env_int("TTS_RETRY_AFTER_SECONDS", 1, minimum=1)
 TTS_ANONYMOUS_ACCOUNT = env("TTS_ANONYMOUS_ACCOUNT")
@@ -236,13 +241,11 @@ VASTAI_ROUTE_TIMEOUT = env_float("VASTAI_ROUTE_TIMEOUT", 10.0, minimum=0.1)
 VASTAI_WORKER_TIMEOUT = env_float("VASTAI_WORKER_TIMEOUT", TTS_WORKER_TIMEOUT, minimum=0.1)
 # Retries of 408, 429, 5xx and transport errors within one worker request, same request_idx.
 VASTAI_MAX_RETRIES = env_int("VASTAI_MAX_RETRIES", 3)
-# How long one task polls the route for a ready worker before it gives the slot back and retries;
-# TTS_COLD_START_TIMEOUT bounds the whole wait.
-VASTAI_POLL_WINDOW = env_float("VASTAI_POLL_WINDOW", 120.0, minimum=0.1)
+# The longest pause between route polls while no worker is ready, and between retries.
 VASTAI_POLL_MAX_INTERVAL = env_float("VASTAI_POLL_MAX_INTERVAL", 5.0, minimum=0.05)
 # Prices of worker instances are looked up again after this long.
 VASTAI_PRICE_TTL_SECONDS = env_int("VASTAI_PRICE_TTL_SECONDS", 3600)
-# What `manage.py vastai_sync` creates or updates on Vast.ai; defaults as the seed recommends.
+# What `manage.py vastai_sync` creates or updates on Vast.ai; defaults as LibRead's README recommends.
 VASTAI_DEPLOY_ENDPOINT_NAME = env("VASTAI_DEPLOY_ENDPOINT_NAME") or VASTAI_ENDPOINT_NAME or "libread-tts"
 VASTAI_TEMPLATE_NAME = env("VASTAI_TEMPLATE_NAME") or "libread-tts-worker"
 VASTAI_WORKER_IMAGE = env("VASTAI_WORKER_IMAGE")  # the gpu_worker image, ideally by digest

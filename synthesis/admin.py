@@ -1,10 +1,16 @@
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from synthesis import services
-from synthesis.models import GpuInstance, Segment, SynthesisJob, VastaiDeployment, WorkerRequest
+from engines.models import WorkerRequest
+from synthesis import intake, lifecycle
+from synthesis.models import Segment, SynthesisJob
+from voices.admin import VoiceAdmin
+from voices.models import Voice
+
+PREVIEW_TEXT = "This is how I sound when I read a chapter aloud. Once upon a time, in a quiet town by the sea."
 
 
 def audio_player(url: str | None):
@@ -31,50 +37,6 @@ class SegmentInline(admin.TabularInline):
         return audio_player(reverse("admin:synthesis_segment_audio", args=[segment.pk]))
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records of what happened: looked at, never edited by hand."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class WorkerRequestInline(admin.TabularInline):
-    model = WorkerRequest
-    fields = ["created_at", "segment_indexes", "instance_id", "http_status", "latency", "gpu_seconds", "error"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(WorkerRequest)
-class WorkerRequestAdmin(ReadOnlyAdmin):
-    list_display = [
-        "created_at", "job", "engine", "instance_id", "http_status", "latency", "gpu_seconds", "price_per_hour",
-    ]  # fmt: skip
-    list_filter = ["engine", "http_status", "created_at"]
-    list_select_related = ["job"]
-    search_fields = ["job__public_id", "instance_id", "worker_url"]
-    date_hierarchy = "created_at"
-
-
-@admin.register(GpuInstance)
-class GpuInstanceAdmin(ReadOnlyAdmin):
-    list_display = ["instance_id", "gpu_name", "dph_total", "fetched_at"]
-    search_fields = ["instance_id", "gpu_name"]
-
-
-@admin.register(VastaiDeployment)
-class VastaiDeploymentAdmin(ReadOnlyAdmin):
-    list_display = ["endpoint_name", "endpoint_id", "workergroup_id", "template_hash", "synced_at"]
-    exclude = ["endpoint_api_key"]
-
-
 @admin.register(SynthesisJob)
 class SynthesisJobAdmin(admin.ModelAdmin):
     list_display = ["public_id", "account", "engine", "status", "characters", "duration", "created_at"]
@@ -84,12 +46,12 @@ class SynthesisJobAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [
         "public_id", "account", "engine", "status", "message", "error", "language", "voice", "instruct",
-        "format", "seed", "player", "duration", "sample_rate", "created_at", "updated_at",
-        "started_at", "finished_at", "text",
+        "format", "seed", "player", "duration", "worker_requests", "created_at", "updated_at", "started_at",
+        "finished_at", "text",
     ]  # fmt: skip
     exclude = ["audio", "waiting_since"]
     raw_id_fields = ["stored_voice"]
-    inlines = [SegmentInline, WorkerRequestInline]
+    inlines = [SegmentInline]
     actions = ["cancel", "retry"]
 
     def has_add_permission(self, request) -> bool:
@@ -127,12 +89,42 @@ class SynthesisJobAdmin(admin.ModelAdmin):
     def player(self, job: SynthesisJob):
         return audio_player(reverse("admin:synthesis_job_audio", args=[job.pk]) if job.audio else None)
 
+    @admin.display(description="worker requests")
+    def worker_requests(self, job: SynthesisJob):
+        count = WorkerRequest.objects.filter(job_public_id=job.public_id).count()
+        url = reverse("admin:engines_workerrequest_changelist") + f"?job_public_id={job.public_id}"
+        return format_html('<a href="{}">{} request(s)</a>', url, count)
+
     @admin.action(description="Cancel selected jobs")
     def cancel(self, request, queryset):
         for job in queryset:
-            services.job_cancel(job=job)
+            lifecycle.job_cancel(job=job)
 
     @admin.action(description="Retry selected failed or canceled jobs")
     def retry(self, request, queryset):
-        for job in queryset.filter(status__in=[SynthesisJob.Status.ERROR, SynthesisJob.Status.CANCELED]):
-            services.job_retry(job=job)
+        for job in queryset.filter(status__in=lifecycle.RETRYABLE):
+            lifecycle.job_retry(job=job)
+
+
+# Voices know nothing of jobs: their admin gets its preview, a job, from here.
+admin.site.unregister(Voice)
+
+
+@admin.register(Voice)
+class VoiceWithPreviewAdmin(VoiceAdmin):
+    actions = ["preview"]
+
+    @admin.action(description="Preview: synthesize a sample sentence")
+    def preview(self, request, queryset):
+        for voice in queryset:
+            job = intake.job_create(
+                account=voice.account,
+                text=PREVIEW_TEXT,
+                engine=settings.TTS_DEFAULT_ENGINE,
+                language=voice.language,
+                voice=voice.public_id,
+            )
+            url = reverse("admin:synthesis_synthesisjob_change", args=[job.pk])
+            self.message_user(
+                request, format_html('Preview of {} is <a href="{}">job {}</a>.', voice, url, job), messages.SUCCESS
+            )

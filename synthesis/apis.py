@@ -10,9 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.throttling import ApiKeyWriteThrottle
-from libread_tts.errors import ServiceError
-from synthesis import audio, services
-from synthesis.engines import engine_names, get_engine
+from common.errors import Conflict, InvalidInput
+from engines.registry import engine_names, get_engine
+from synthesis import audio, intake, lifecycle
 from synthesis.http import audio_file_response
 from synthesis.models import Segment, SynthesisJob
 from synthesis.selectors import job_get, segment_get
@@ -34,12 +34,12 @@ class JobCollectionApi(APIView):
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else None
         if body is None:
-            raise ServiceError("The request body must be a JSON object.", "invalid_body")
+            raise InvalidInput("The request body must be a JSON object.", "invalid_body")
         engine = request.query_params.get("engine") or body.get("engine") or settings.TTS_DEFAULT_ENGINE
         data = JobCreateInput(data=body)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        job = services.job_create(
+        job = intake.job_create(
             account=request.user.account,
             text=fields["text"],
             engine=engine,
@@ -59,19 +59,19 @@ class JobDetailApi(APIView):
 
     def delete(self, request, job_id: str):
         job = job_get(account=request.user.account, public_id=job_id)
-        services.job_delete(job=job)
+        lifecycle.job_delete(job=job)
         return Response({"job_id": job_id, "status": "deleted"})
 
 
 class JobCancelApi(APIView):
     def post(self, request, job_id: str):
-        job = services.job_cancel(job=job_get(account=request.user.account, public_id=job_id))
+        job = lifecycle.job_cancel(job=job_get(account=request.user.account, public_id=job_id))
         return Response(job_json(job))
 
 
 class JobRetryApi(APIView):
     def post(self, request, job_id: str):
-        job = services.job_retry(job=job_get(account=request.user.account, public_id=job_id))
+        job = lifecycle.job_retry(job=job_get(account=request.user.account, public_id=job_id))
         return Response(job_json(job), status=status.HTTP_202_ACCEPTED)
 
 
@@ -79,10 +79,10 @@ class JobAudioApi(APIView):
     def get(self, request, job_id: str, audio_format: str):
         job = job_get(account=request.user.account, public_id=job_id)
         if audio_format not in audio.FORMATS:
-            raise ServiceError(f"Unknown format {audio_format!r}: use one of {', '.join(audio.FORMATS)}", "bad_format")
+            raise InvalidInput(f"Unknown format {audio_format!r}: use one of {', '.join(audio.FORMATS)}", "bad_format")
         if job.status != SynthesisJob.Status.COMPLETE:
             return not_ready(job, "Audio")
-        path = services.job_audio_path(job=job, audio_format=audio_format)
+        path = audio.converted(Path(job.audio.path), audio_format)
         etag = f"{job.public_id}-{job.finished_at.timestamp():.0f}-{audio_format}"
         return audio_file_response(
             request, path, audio.content_type(audio_format), etag, f"{job.public_id}.{audio_format}"
@@ -94,10 +94,8 @@ class SegmentAudioApi(APIView):
         job = job_get(account=request.user.account, public_id=job_id)
         segment = segment_get(job=job, index=index)
         if segment.status in (Segment.Status.ERROR, Segment.Status.CANCELED):
-            raise ServiceError(
-                f"Segment {index} is {segment.status}: {segment.error or 'it will not be made'}",
-                "segment_unavailable",
-                409,
+            raise Conflict(
+                f"Segment {index} is {segment.status}: {segment.error or 'it will not be made'}", "segment_unavailable"
             )
         if segment.status != Segment.Status.READY:
             return not_ready(job, "Segment audio")

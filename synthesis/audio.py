@@ -1,6 +1,8 @@
 """Audio the service stores and serves: stitching segments, and the formats a job is served in."""
 
 import io
+import uuid
+from pathlib import Path
 
 import numpy as np
 import soundfile as sf
@@ -49,3 +51,15 @@ def convert(wav: bytes, audio_format: str) -> bytes:
 
 def content_type(audio_format: str) -> str:
     return FORMATS[audio_format][2]
+
+
+def converted(wav_path: Path, audio_format: str) -> Path:
+    """The WAV in another format, converted once and kept beside it."""
+    if audio_format == "wav":
+        return wav_path
+    path = wav_path.with_suffix(f".{audio_format}")
+    if not path.exists():
+        partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")
+        partial.write_bytes(convert(wav_path.read_bytes(), audio_format))
+        partial.replace(path)  # atomic: a concurrent request never reads half a file
+    return path

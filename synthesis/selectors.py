@@ -3,9 +3,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from accounts.models import Account
+from common.errors import NotFound
 from synthesis.models import Segment, SynthesisJob
 
 
@@ -18,12 +18,12 @@ def jobs_visible_to(account: Account) -> QuerySet[SynthesisJob]:
 def job_get(*, account: Account, public_id: str) -> SynthesisJob:
     job = jobs_visible_to(account).filter(public_id=public_id).first()
     if job is None:
-        raise NotFound("Job not found")
+        raise NotFound("Job not found", "not_found")
     return job
 
 
 def segment_get(*, job: SynthesisJob, index: int) -> Segment:
     segment = job.segments.filter(index=index).first()
     if segment is None:
-        raise NotFound("Segment not found")
+        raise NotFound("Segment not found", "not_found")
     return segment

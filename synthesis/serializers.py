@@ -1,24 +1,11 @@
-from decimal import Decimal
-
-from django.db.models import Sum
 from django.urls import reverse
 from rest_framework import serializers
 
-from billing.models import UsageRecord
+from billing.selectors import job_usage
+from common.fields import StrictCharField
 from synthesis import audio
 from synthesis.models import Segment, SynthesisJob
 from voices.validation import decode_base64_audio
-
-
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers and other non-strings instead of converting them."""
-
-    default_error_messages = {"not_a_string": "Must be a string."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("not_a_string")
-        return super().to_internal_value(data)
 
 
 class JobCreateInput(serializers.Serializer):
@@ -52,22 +39,6 @@ def segment_json(segment: Segment, job: SynthesisJob) -> dict:
     }
 
 
-def job_usage(job: SynthesisJob) -> dict:
-    """What the job's worker requests used and cost, summed from its ledger lines."""
-    totals = UsageRecord.objects.filter(job=job, kind=UsageRecord.Kind.WORK).aggregate(
-        characters=Sum("characters", default=0),
-        audio_seconds=Sum("audio_seconds", default=Decimal(0)),
-        gpu_seconds=Sum("gpu_seconds", default=Decimal(0)),
-        cost_usd=Sum("cost_usd", default=Decimal(0)),
-    )
-    return {
-        "characters": totals["characters"],
-        "audio_seconds": float(totals["audio_seconds"]),
-        "gpu_seconds": float(totals["gpu_seconds"]),
-        "cost_usd": float(totals["cost_usd"]),
-    }
-
-
 def job_json(job: SynthesisJob) -> dict:
     segments = list(job.segments.all())
     ready = [segment for segment in segments if segment.status == Segment.Status.READY]
@@ -87,6 +58,6 @@ def job_json(job: SynthesisJob) -> dict:
         "segments": [segment_json(segment, job) for segment in segments],
         "audio_url": reverse("job-audio", args=[job.public_id, job.format]) if complete else None,
         "duration": job.duration,
-        "sample_rate": job.sample_rate,
-        "usage": job_usage(job),
+        "sample_rate": audio.SAMPLE_RATE,
+        "usage": job_usage(job.public_id),
     }

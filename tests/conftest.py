@@ -5,14 +5,15 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from gpu_worker.testing.model_server import build_tiny_checkpoints, start_model_server
+from engines import vastai as vastai_engine
 from gpu_worker.testing.processes import alive_and, free_port, running, wait_until, worker_python
 from gpu_worker.testing.pyworker import pyworker_env
 from libread_tts.celery import app as celery_app
-from synthesis.engines import vastai as vastai_engine
 from tests.support.fake_vast import ACCOUNT_KEY, ENDPOINT_ID, FakeVast
 from tests.support.service import client_for, worker_database_url
 from tests.support.worker_tap import WorkerTap
+
+pytest_plugins = ["gpu_worker.testing.fixtures"]
 
 # What the Celery worker process and this test process use for Vast.ai: short timeouts, so the
 # fault tests run in seconds.
@@ -87,22 +88,6 @@ def celery_worker_process(django_db_setup, django_db_blocker, worker_tap, vast_s
 def live_worker(celery_worker_process, gpu_worker, transactional_db):
     """For end-to-end tests: committed data, a Celery worker, and the GPU worker's tap."""
     return gpu_worker
-
-
-@pytest.fixture(scope="session")
-def tiny_checkpoints(tmp_path_factory):
-    return build_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))
-
-
-@pytest.fixture(scope="session")
-def model_server(tiny_checkpoints, tmp_path_factory):
-    """A model server with both tiny models: presets and cloning."""
-    yield from start_model_server(
-        tmp_path_factory.mktemp("model-server"),
-        tiny_checkpoints["base"],
-        tiny_checkpoints["custom_voice"],
-        tiny_checkpoints,
-    )
 
 
 @pytest.fixture

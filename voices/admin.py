@@ -1,13 +1,9 @@
-from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from synthesis import services as synthesis_services
 from voices.models import Voice, VoicePrompt
-
-PREVIEW_TEXT = "This is how I sound when I read a chapter aloud. Once upon a time, in a quiet town by the sea."
 
 
 class VoicePromptInline(admin.TabularInline):
@@ -23,6 +19,8 @@ class VoicePromptInline(admin.TabularInline):
 
 @admin.register(Voice)
 class VoiceAdmin(admin.ModelAdmin):
+    """Stored voices; synthesis's admin adds a preview action, as voices know nothing of jobs."""
+
     list_display = ["name", "public_id", "account", "language", "duration", "prompt_status", "inline", "created_at"]
     list_filter = ["prompt_status", "inline", "language"]
     list_select_related = ["account"]
@@ -33,7 +31,6 @@ class VoiceAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     fields = ["name", "language", "gender", "locale", "ref_text", *readonly_fields]
     inlines = [VoicePromptInline]
-    actions = ["preview"]
 
     def has_add_permission(self, request) -> bool:
         # Voices come in through the API, where the reference audio is validated.
@@ -55,18 +52,3 @@ class VoiceAdmin(admin.ModelAdmin):
     def player(self, voice: Voice):
         url = reverse("admin:voices_voice_reference", args=[voice.pk])
         return format_html('<audio controls preload="none" src="{}"></audio>', url)
-
-    @admin.action(description="Preview: synthesize a sample sentence")
-    def preview(self, request, queryset):
-        for voice in queryset:
-            job = synthesis_services.job_create(
-                account=voice.account,
-                text=PREVIEW_TEXT,
-                engine=settings.TTS_DEFAULT_ENGINE,
-                language=voice.language,
-                voice=voice.public_id,
-            )
-            url = reverse("admin:synthesis_synthesisjob_change", args=[job.pk])
-            self.message_user(
-                request, format_html('Preview of {} is <a href="{}">job {}</a>.', voice, url, job), messages.SUCCESS
-            )

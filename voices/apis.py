@@ -1,17 +1,17 @@
 from django.conf import settings
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.throttling import ApiKeyWriteThrottle
-from libread_tts.errors import ServiceError
-from synthesis.serializers import StrictCharField
+from common.errors import NotFound, TooLarge
+from common.fields import StrictCharField
 from voices import services
 from voices.models import Voice
 from voices.presets import voice_list
-from voices.validation import decode_base64_audio
+from voices.selectors import voices_listed
+from voices.validation import decode_base64_audio, validate_reference
 
 
 def voice_json(voice: Voice) -> dict:
@@ -34,9 +34,9 @@ def voice_json(voice: Voice) -> dict:
 
 
 def voice_get(request, voice_id: str) -> Voice:
-    voice = Voice.objects.filter(account=request.user.account, public_id=voice_id, inline=False).first()
+    voice = voices_listed(request.user.account).filter(public_id=voice_id).first()
     if voice is None:
-        raise NotFound("Voice not found")
+        raise NotFound("Voice not found", "not_found")
     return voice
 
 
@@ -71,7 +71,7 @@ class VoiceCollectionApi(APIView):
     throttle_scope = "voice_upload"
 
     def get(self, request):
-        own = Voice.objects.filter(account=request.user.account, inline=False)
+        own = voices_listed(request.user.account)
         return Response({"voices": voice_list() + [voice_json(voice) for voice in own]})
 
     def post(self, request):
@@ -81,14 +81,14 @@ class VoiceCollectionApi(APIView):
         if fields.get("audio"):
             upload = fields["audio"]
             if upload.size > settings.TTS_VOICE_DATA_MAX_BYTES:
-                raise ServiceError("Reference audio is too large", "reference_too_large", 413)
-            reference = upload.read()
+                raise TooLarge("Reference audio is too large", "reference_too_large")
+            data = upload.read()
         else:
-            reference = decode_base64_audio(fields["audio_base64"])
+            data = decode_base64_audio(fields["audio_base64"])
         voice = services.voice_create(
             account=request.user.account,
             name=fields["name"],
-            reference_data=reference,
+            reference=validate_reference(data),
             ref_text=fields["ref_text"],
             language=fields["language"],
             gender=fields["gender"],

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from common.errors import InvalidInput
+
 LANGUAGES = (
     "auto",
     "chinese",
@@ -15,6 +17,14 @@ LANGUAGES = (
     "russian",
     "spanish",
 )
+
+
+def language_normalized(language: str) -> str:
+    """A language the models speak, in their spelling (any case in, lower case out; blank is auto)."""
+    normalized = language.strip().lower() or "auto"
+    if normalized not in LANGUAGES:
+        raise InvalidInput(f"Unknown language {language!r}: use one of {', '.join(LANGUAGES)}", "unknown_language")
+    return normalized
 
 
 @dataclass(frozen=True)

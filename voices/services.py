@@ -1,4 +1,4 @@
-"""Every write to voices and their clone prompts."""
+"""Every write to stored voices. Clone prompts are built and stored in ``prompts.py``."""
 
 import shutil
 from pathlib import Path
@@ -8,13 +8,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from accounts.models import Account
-from libread_tts.errors import ServiceError
-from synthesis.engines.base import Engine
-from synthesis.engines.base import VoicePrompt as BuiltPrompt
-from synthesis.records import worker_call_record
-from voices.models import Voice, VoicePrompt
-from voices.presets import LANGUAGES
-from voices.validation import validate_reference
+from voices.models import Voice
+from voices.presets import language_normalized
+from voices.validation import Reference
 
 EDITABLE = ("name", "language", "gender", "locale")
 
@@ -23,22 +19,19 @@ def voice_create(
     *,
     account: Account,
     name: str,
-    reference_data: bytes,
+    reference: Reference,
     ref_text: str = "",
     language: str = "auto",
     gender: str = "",
     locale: str = "",
     inline: bool = False,
 ) -> Voice:
-    language = (language or "auto").strip().lower()
-    if language not in LANGUAGES:
-        raise ServiceError(f"Unknown language {language!r}: use one of {', '.join(LANGUAGES)}", "unknown_language")
-    reference = validate_reference(reference_data)
+    """Store a validated reference as a voice, and have its clone prompt built once this commits."""
     with transaction.atomic():
         voice = Voice(
             account=account,
             name=name,
-            language=language,
+            language=language_normalized(language),
             gender=gender,
             locale=locale,
             ref_text=ref_text.strip(),
@@ -59,18 +52,17 @@ def voice_prompt_enqueue(voice: Voice) -> None:
     transaction.on_commit(lambda: build_voice_prompt.delay(voice.pk))
 
 
-def voice_for_inline_clone(*, account: Account, reference_data: bytes, ref_text: str = "") -> Voice:
+def voice_for_inline_clone(*, account: Account, reference: Reference, ref_text: str = "") -> Voice:
     """The account's voice for this reference and transcript: an earlier identical one, or a new one."""
-    reference = validate_reference(reference_data)
     existing = Voice.objects.filter(account=account, digest=reference.digest(ref_text)).first()
     if existing:
         return existing
-    return voice_create(
-        account=account, name="Inline clone", reference_data=reference_data, ref_text=ref_text, inline=True
-    )
+    return voice_create(account=account, name="Inline clone", reference=reference, ref_text=ref_text, inline=True)
 
 
 def voice_update(*, voice: Voice, **fields) -> Voice:
+    if "language" in fields:
+        fields["language"] = language_normalized(fields["language"])
     for name, value in fields.items():
         if name in EDITABLE:
             setattr(voice, name, value)
@@ -82,29 +74,3 @@ def voice_delete(*, voice: Voice) -> None:
     folder = Path(settings.MEDIA_ROOT) / "voices" / voice.public_id
     voice.delete()
     shutil.rmtree(folder, ignore_errors=True)
-
-
-def voice_prompt_store(*, voice: Voice, built: BuiltPrompt) -> VoicePrompt:
-    with transaction.atomic():
-        prompt, _ = VoicePrompt.objects.update_or_create(
-            voice=voice, model=built.model, defaults={"data": built.data, "mode": built.mode}
-        )
-        Voice.objects.filter(pk=voice.pk).update(prompt_status=Voice.PromptStatus.READY, prompt_error="")
-    return prompt
-
-
-def voice_prompt_build(*, voice: Voice, engine: Engine) -> VoicePrompt:
-    with voice.reference.open("rb") as stored:
-        reference = stored.read()
-    built = engine.build_voice_prompt(reference, voice.ref_text)
-    worker_call_record(engine=engine, call=built.call, account_id=voice.account_id, gpu_seconds=built.gpu_seconds)
-    return voice_prompt_store(voice=voice, built=built)
-
-
-def voice_prompt_failed(*, voice: Voice, error: str) -> None:
-    Voice.objects.filter(pk=voice.pk).update(prompt_status=Voice.PromptStatus.ERROR, prompt_error=error)
-
-
-def voice_prompt_for(*, voice: Voice, engine: Engine) -> VoicePrompt:
-    """The newest prompt of the voice; built now when there is none yet, so a job waits for it."""
-    return voice.prompts.first() or voice_prompt_build(voice=voice, engine=engine)

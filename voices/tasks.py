@@ -1,9 +1,9 @@
 from celery import shared_task
 from django.conf import settings
 
-from synthesis.engines import get_engine
-from synthesis.engines.base import EngineError, TransientEngineError
-from voices import services
+from engines.base import EngineError, TransientEngineError
+from engines.registry import get_engine
+from voices import prompts
 from voices.models import Voice
 
 
@@ -14,11 +14,12 @@ def build_voice_prompt(self, voice_id: int) -> None:
     if voice is None or voice.prompts.exists():
         return
     try:
-        services.voice_prompt_build(voice=voice, engine=get_engine(settings.TTS_DEFAULT_ENGINE))
+        prompts.voice_prompt_build(voice=voice, engine=get_engine(settings.TTS_DEFAULT_ENGINE))
     except TransientEngineError as exc:
+        # A cold worker or one that failed: ask again later, for about a quarter of an hour in all.
         if self.request.retries >= self.max_retries:
-            services.voice_prompt_failed(voice=voice, error=str(exc))
+            prompts.voice_prompt_failed(voice=voice, error=str(exc))
             return
         raise self.retry(exc=exc, countdown=min(5 * 2**self.request.retries, 300)) from None
     except EngineError as exc:
-        services.voice_prompt_failed(voice=voice, error=str(exc))
+        prompts.voice_prompt_failed(voice=voice, error=str(exc))

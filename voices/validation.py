@@ -1,4 +1,4 @@
-"""One validator for reference audio, for uploads and for the seed's inline ``voice: "clone"``.
+"""One validator for reference audio, for uploads and for a job's inline ``voice: "clone"``.
 
 Each refusal says what was wrong and what is expected: 5-30 s of clear speech, 16 kHz or more,
 mono (stereo is downmixed), as WAV, FLAC, OGG or MP3, within the size limit.
@@ -13,9 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import soundfile as sf
 from django.conf import settings
-from rest_framework import status
 
-from libread_tts.errors import ServiceError
+from common.errors import InvalidInput, TooLarge
 
 MIN_SECONDS, MAX_SECONDS = 5.0, 30.0
 MIN_SAMPLE_RATE = 16000
@@ -34,8 +33,8 @@ class Reference:
         return hashlib.sha256(self.wav + b"\0" + ref_text.strip().encode()).hexdigest()
 
 
-def refuse(message: str, code: str, status_code: int = status.HTTP_400_BAD_REQUEST) -> ServiceError:
-    return ServiceError(f"{message}; send {EXPECTED}", code, status_code)
+def refuse(message: str, code: str, kind: type[InvalidInput | TooLarge] = InvalidInput) -> InvalidInput | TooLarge:
+    return kind(f"{message}; send {EXPECTED}", code)
 
 
 def decode_base64_audio(data: str) -> bytes:
@@ -44,7 +43,7 @@ def decode_base64_audio(data: str) -> bytes:
     limit = settings.TTS_VOICE_DATA_MAX_BYTES
     # A JSON body bypasses Django's upload limit: check the length before decoding anything.
     if len(data) * 3 // 4 > limit:
-        raise refuse(f"Reference audio is over {limit / 1_000_000:g} MB", "reference_too_large", 413)
+        raise refuse(f"Reference audio is over {limit / 1_000_000:g} MB", "reference_too_large", TooLarge)
     try:
         return base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
@@ -54,7 +53,7 @@ def decode_base64_audio(data: str) -> bytes:
 def validate_reference(data: bytes) -> Reference:
     limit = settings.TTS_VOICE_DATA_MAX_BYTES
     if len(data) > limit:
-        raise refuse(f"Reference audio is over {limit / 1_000_000:g} MB", "reference_too_large", 413)
+        raise refuse(f"Reference audio is over {limit / 1_000_000:g} MB", "reference_too_large", TooLarge)
     try:
         samples, sample_rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError):

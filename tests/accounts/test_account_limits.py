@@ -3,7 +3,7 @@ import time
 import pytest
 
 from accounts.models import ApiKey
-from synthesis import services
+from synthesis import intake
 from tests.support.service import JOBS
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +60,7 @@ def test_the_active_job_cap_refuses_another_job(owner, django_capture_on_commit_
     owner.account.max_active_jobs = 2
     owner.account.save()
     for n in range(2):
-        services.job_create(account=owner.account, text=f"Running {n}.", engine="local")
+        intake.job_create(account=owner.account, text=f"Running {n}.", engine="local")
 
     response = owner.post(JOBS, {"text": "One too many."}, format="json")
 

@@ -1,12 +1,12 @@
 import csv
 import io
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from accounts.services import account_get_or_create
 from billing.models import UsageRecord
+from tests.support.ledger import overhead_line, work_line
 
 pytestmark = pytest.mark.django_db
 
@@ -22,16 +22,10 @@ def ledger():
         (None, "overhead", "0.450000", "0"),
     ]
     for number, (account, kind, cost, audio) in enumerate(lines):
-        UsageRecord.objects.create(
-            key=f"line-{number}",
-            account=account,
-            kind=kind,
-            engine="vastai",
-            price_source="charges" if kind == "overhead" else "instance",
-            cost_usd=Decimal(cost),
-            audio_seconds=Decimal(audio),
-            day=today,
-        )
+        if kind == "work":
+            work_line(account, cost, audio_seconds=audio, day=today)
+        else:
+            overhead_line(cost, key=f"line-{number}", day=today)
     return reader
 
 

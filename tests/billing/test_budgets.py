@@ -3,14 +3,15 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
-from billing.models import UsageRecord
-from libread_tts.errors import ServiceError
-from synthesis import services
+from common.errors import DomainError
+from gpu_worker.testing.audio import reference_base64
+from synthesis import intake, lifecycle
 from synthesis.models import SynthesisJob
 from synthesis.tasks import synthesize_job
+from tests.support.ledger import work_line
 from tests.support.service import JOBS
+from voices.models import Voice
 
 TEXT = "x" * 1000  # at $0.001 a character, an estimate of $1.00
 
@@ -21,14 +22,7 @@ def a_dollar_per_thousand_characters(settings):
 
 
 def spend(account, amount: str) -> None:
-    UsageRecord.objects.create(
-        key=f"test-spend-{amount}",
-        account=account,
-        engine="vastai",
-        price_source="instance",
-        cost_usd=Decimal(amount),
-        day=timezone.localdate(),
-    )
+    work_line(account, amount)
 
 
 @pytest.mark.django_db
@@ -48,10 +42,25 @@ def test_a_job_over_budget_gets_402_with_the_figures(owner):
 
 
 @pytest.mark.django_db
+def test_an_inline_clone_refused_by_the_budget_leaves_no_voice_and_builds_no_prompt(
+    owner, django_capture_on_commit_callbacks
+):
+    owner.account.monthly_budget_usd = Decimal("0.50")
+    owner.account.save()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = owner.post(JOBS, {"text": TEXT, "voice": "clone", "voice_data": reference_base64()}, format="json")
+
+    assert response.status_code == 402
+    assert not Voice.objects.exists()
+    assert callbacks == []
+
+
+@pytest.mark.django_db
 def test_running_jobs_hold_their_estimate(owner, django_capture_on_commit_callbacks):
     owner.account.monthly_budget_usd = Decimal("1.50")
     owner.account.save()
-    services.job_create(account=owner.account, text=TEXT, engine="local")
+    intake.job_create(account=owner.account, text=TEXT, engine="local")
 
     response = owner.post(JOBS, {"text": TEXT}, format="json")
 
@@ -63,8 +72,8 @@ def test_running_jobs_hold_their_estimate(owner, django_capture_on_commit_callba
 def test_a_finished_job_releases_its_hold(owner, django_capture_on_commit_callbacks):
     owner.account.monthly_budget_usd = Decimal("1.50")
     owner.account.save()
-    job = services.job_create(account=owner.account, text=TEXT, engine="local")
-    services.job_cancel(job=job)
+    job = intake.job_create(account=owner.account, text=TEXT, engine="local")
+    lifecycle.job_cancel(job=job)
 
     assert owner.post(JOBS, {"text": TEXT}, format="json").status_code == 202
 
@@ -79,10 +88,10 @@ def test_two_jobs_submitted_together_cannot_both_slip_under_a_budget_for_one(own
     def submit():
         try:
             start.wait()
-            services.job_create(account=owner.account, text=TEXT, engine="local")
+            intake.job_create(account=owner.account, text=TEXT, engine="local")
             outcomes.append("accepted")
-        except ServiceError as exc:
-            outcomes.append(exc.error_code)
+        except DomainError as exc:
+            outcomes.append(exc.code)
         finally:
             connection.close()
 
@@ -99,7 +108,7 @@ def test_two_jobs_submitted_together_cannot_both_slip_under_a_budget_for_one(own
 @pytest.mark.django_db
 def test_a_job_that_crosses_its_budget_finishes_the_batch_in_flight_and_stops(owner, gpu_worker):
     chapter = " ".join(f"Sentence {n} is long enough to be a segment of its own, or nearly so." for n in range(20))
-    job = services.job_create(account=owner.account, text=chapter, engine="local")
+    job = intake.job_create(account=owner.account, text=chapter, engine="local")
     synthesize_job(job.pk)  # the first batch
     owner.account.monthly_budget_usd = Decimal("0.00")
     owner.account.save()
@@ -118,9 +127,9 @@ def test_a_job_that_crosses_its_budget_finishes_the_batch_in_flight_and_stops(ow
 def test_a_retry_is_admitted_against_the_budget_again(owner, django_capture_on_commit_callbacks):
     owner.account.monthly_budget_usd = Decimal("1.50")
     owner.account.save()
-    job = services.job_create(account=owner.account, text=TEXT, engine="local")
-    services.job_cancel(job=job)
-    services.job_create(account=owner.account, text=TEXT, engine="local")
+    job = intake.job_create(account=owner.account, text=TEXT, engine="local")
+    lifecycle.job_cancel(job=job)
+    intake.job_create(account=owner.account, text=TEXT, engine="local")
 
     response = owner.post(f"{JOBS}/{job.public_id}/retry")
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from billing.models import UsageRecord
 from billing.reconciliation import day_bounds, reconcile
 from tests.support.fake_vast import ENDPOINT_ID
+from tests.support.ledger import work_line
 
 pytestmark = pytest.mark.django_db
 
@@ -40,17 +41,11 @@ def charge(day: datetime.date, amount: str, endpoint_id: int = ENDPOINT_ID, hour
 
 
 def work(day: datetime.date, cost: str, number: int) -> None:
-    UsageRecord.objects.create(
-        key=f"worker-request:test-{day}-{number}",
-        engine="vastai",
-        price_source="instance",
-        cost_usd=Decimal(cost),
-        day=day,
-    )
+    work_line(None, cost, day=day)
 
 
 def ledger_total(day: datetime.date) -> Decimal:
-    return UsageRecord.objects.filter(engine="vastai", day=day).aggregate(total=Sum("cost_usd"))["total"]
+    return UsageRecord.objects.filter(day=day).aggregate(total=Sum("cost_usd"))["total"]
 
 
 def test_overhead_lines_make_each_days_ledger_equal_the_charges(console):

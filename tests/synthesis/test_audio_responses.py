@@ -8,7 +8,7 @@ import soundfile as sf
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from synthesis import audio, services
+from synthesis import audio, dispatch, intake, lifecycle
 from synthesis.models import Segment, SynthesisJob
 from tests.support.service import JOBS
 
@@ -22,7 +22,7 @@ def tone_wav(seconds: float) -> bytes:
 
 @pytest.fixture
 def job(owner, django_capture_on_commit_callbacks):
-    return services.job_create(account=owner.account, text="One sentence here. Another one there.", engine="local")
+    return intake.job_create(account=owner.account, text="One sentence here. Another one there.", engine="local")
 
 
 def make_ready(job: SynthesisJob) -> None:
@@ -30,7 +30,7 @@ def make_ready(job: SynthesisJob) -> None:
         segment.audio.save(f"{segment.index:05d}.wav", ContentFile(tone_wav(1.0)), save=False)
         segment.status, segment.duration = Segment.Status.READY, 1.0
         segment.save()
-    services.job_finish_if_done(job_id=job.pk)
+    dispatch.job_close_if_done(job_id=job.pk)
     job.refresh_from_db()
 
 
@@ -119,16 +119,16 @@ def test_stitched_audio_adds_the_segment_pauses(owner, job):
 def test_a_retried_job_serves_its_new_audio_in_every_format(owner, job):
     make_ready(job)
     first = body(owner.get(f"{JOBS}/{job.public_id}/audio.flac"))
-    services.job_cancel(job=job)
+    lifecycle.job_cancel(job=job)
     SynthesisJob.objects.filter(pk=job.pk).update(status=SynthesisJob.Status.ERROR)
     job.refresh_from_db()
-    services.job_retry(job=job)
+    lifecycle.job_retry(job=job)
     job.segments.update(status=Segment.Status.QUEUED)
     for segment in job.segments.all():
         segment.audio.save(f"{segment.index:05d}.wav", ContentFile(tone_wav(2.0)), save=False)
         segment.status, segment.duration = Segment.Status.READY, 2.0
         segment.save()
-    services.job_finish_if_done(job_id=job.pk)
+    dispatch.job_close_if_done(job_id=job.pk)
 
     second = body(owner.get(f"{JOBS}/{job.public_id}/audio.flac"))
 

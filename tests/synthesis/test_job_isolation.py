@@ -1,6 +1,6 @@
 import pytest
 
-from synthesis import services
+from synthesis import intake, lifecycle
 from tests.support.service import JOBS
 
 pytestmark = pytest.mark.django_db
@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def owners_job(owner, django_capture_on_commit_callbacks):
-    return services.job_create(account=owner.account, text="Private words.", engine="local")
+    return intake.job_create(account=owner.account, text="Private words.", engine="local")
 
 
 @pytest.mark.parametrize("suffix", ["", "/audio.wav", "/audio.mp3", "/segments/0"])
@@ -37,4 +37,4 @@ def test_an_expired_job_is_a_404_and_cleanup_removes_it(owners_job, owner, setti
     settings.TTS_JOB_RETENTION_HOURS = 0
 
     assert owner.get(f"{JOBS}/{owners_job.public_id}").status_code == 404
-    assert services.jobs_delete_expired() == 1
+    assert lifecycle.jobs_delete_expired() == 1

@@ -5,10 +5,10 @@ import io
 import pytest
 import soundfile as sf
 
+from engines.base import Batch, BatchVoice, EngineError, SegmentText, WorkerNotReady
+from engines.local import LocalEngine
+from engines.registry import get_engine
 from gpu_worker.testing.audio import encoded, voiced_signal
-from synthesis.engines import get_engine
-from synthesis.engines.base import Batch, EngineError, SegmentText, Voice, WorkerNotReady
-from synthesis.engines.local import LocalEngine
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,9 @@ REFERENCE = encoded(voiced_signal(6, 16000), 16000)
 
 
 def test_a_batch_comes_back_as_one_wav_per_segment(gpu_worker):
-    batch = Batch([SegmentText(3, "Hello there."), SegmentText(4, "And again.")], "english", Voice("serena"), seed=1)
+    batch = Batch(
+        [SegmentText(3, "Hello there."), SegmentText(4, "And again.")], "english", BatchVoice("serena"), seed=1
+    )
 
     result = get_engine("local").synthesize(batch)
 
@@ -34,7 +36,7 @@ def test_a_batch_comes_back_as_one_wav_per_segment(gpu_worker):
 
 def test_a_clone_sends_its_prompt(gpu_worker):
     prompt = get_engine("local").build_voice_prompt(REFERENCE, "What I said.")
-    batch = Batch([SegmentText(0, "In my voice.")], "auto", Voice("clone", prompt=prompt.data), seed=2)
+    batch = Batch([SegmentText(0, "In my voice.")], "auto", BatchVoice("clone", prompt=prompt.data), seed=2)
 
     result = get_engine("local").synthesize(batch)
 
@@ -51,7 +53,7 @@ def test_a_voice_prompt_is_built_for_the_clone_model(gpu_worker):
 
 
 def test_a_refusal_is_a_permanent_error(gpu_worker):
-    batch = Batch([SegmentText(0, "Hi.")], "english", Voice("nobody"), seed=1)
+    batch = Batch([SegmentText(0, "Hi.")], "english", BatchVoice("nobody"), seed=1)
 
     with pytest.raises(EngineError, match="unknown voice") as raised:
         get_engine("local").synthesize(batch)
@@ -59,7 +61,7 @@ def test_a_refusal_is_a_permanent_error(gpu_worker):
 
 
 def test_an_unreachable_worker_is_not_ready_yet():
-    batch = Batch([SegmentText(0, "Hi.")], "english", Voice("ryan"), seed=1)
+    batch = Batch([SegmentText(0, "Hi.")], "english", BatchVoice("ryan"), seed=1)
 
     with pytest.raises(WorkerNotReady):
         LocalEngine("http://127.0.0.1:9").synthesize(batch)

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from synthesis import services
+from synthesis import intake, lifecycle
 from synthesis.models import Segment, SynthesisJob
 from synthesis.tasks import synthesize_job
 from tests.support.service import JOBS, wait_for_job
@@ -26,7 +26,7 @@ def test_redelivered_task_messages_never_send_a_segment_twice(live_worker, owner
 def test_calling_the_task_directly_sends_one_batch_and_stores_its_audio(
     gpu_worker, owner, django_capture_on_commit_callbacks
 ):
-    job = services.job_create(account=owner.account, text=CHAPTER, engine="local")
+    job = intake.job_create(account=owner.account, text=CHAPTER, engine="local")
 
     with django_capture_on_commit_callbacks() as callbacks:
         synthesize_job(job.pk)
@@ -39,7 +39,7 @@ def test_calling_the_task_directly_sends_one_batch_and_stores_its_audio(
 
 
 def test_a_claim_past_its_lease_is_claimed_again(gpu_worker, owner, settings):
-    job = services.job_create(account=owner.account, text="A worker died holding this segment.", engine="local")
+    job = intake.job_create(account=owner.account, text="A worker died holding this segment.", engine="local")
     expired = timezone.now() - timedelta(seconds=settings.TTS_CLAIM_LEASE_SECONDS + 1)
     Segment.objects.filter(job=job).update(status=Segment.Status.PROCESSING, claimed_at=expired, attempts=1)
 
@@ -53,7 +53,7 @@ def test_a_claim_past_its_lease_is_claimed_again(gpu_worker, owner, settings):
 
 
 def test_a_claim_within_its_lease_is_left_to_its_owner(gpu_worker, owner):
-    job = services.job_create(account=owner.account, text="Another worker is on this one.", engine="local")
+    job = intake.job_create(account=owner.account, text="Another worker is on this one.", engine="local")
     Segment.objects.filter(job=job).update(status=Segment.Status.PROCESSING, claimed_at=timezone.now(), attempts=1)
 
     synthesize_job(job.pk)
@@ -63,25 +63,25 @@ def test_a_claim_within_its_lease_is_left_to_its_owner(gpu_worker, owner):
 
 
 def test_stalled_jobs_are_requeued_by_the_beat_task(owner, settings, django_capture_on_commit_callbacks):
-    job = services.job_create(account=owner.account, text="Nobody picked this up.", engine="local")
+    job = intake.job_create(account=owner.account, text="Nobody picked this up.", engine="local")
     stale = timezone.now() - timedelta(seconds=settings.TTS_CLAIM_LEASE_SECONDS + 1)
     SynthesisJob.objects.filter(pk=job.pk).update(updated_at=stale)
-    fresh = services.job_create(account=owner.account, text="Just submitted.", engine="local")
+    fresh = intake.job_create(account=owner.account, text="Just submitted.", engine="local")
 
     with django_capture_on_commit_callbacks() as callbacks:
-        assert services.jobs_requeue_stalled() == 1
+        assert lifecycle.jobs_requeue_stalled() == 1
 
     assert len(callbacks) == 1
     assert fresh.pk != job.pk
 
 
 def test_a_job_whose_segments_are_all_ready_but_never_closed_is_closed(gpu_worker, owner, settings):
-    job = services.job_create(account=owner.account, text="The task died while stitching.", engine="local")
+    job = intake.job_create(account=owner.account, text="The task died while stitching.", engine="local")
     synthesize_job(job.pk)
     stale = timezone.now() - timedelta(seconds=settings.TTS_CLAIM_LEASE_SECONDS + 1)
     SynthesisJob.objects.filter(pk=job.pk).update(status=SynthesisJob.Status.PROCESSING, audio="", updated_at=stale)
 
-    assert services.jobs_requeue_stalled() == 1
+    assert lifecycle.jobs_requeue_stalled() == 1
     synthesize_job(job.pk)
 
     job.refresh_from_db()
@@ -89,11 +89,11 @@ def test_a_job_whose_segments_are_all_ready_but_never_closed_is_closed(gpu_worke
 
 
 def test_a_job_making_progress_is_not_requeued(gpu_worker, owner, settings):
-    job = services.job_create(account=owner.account, text="Busy. " * 100, engine="local")
+    job = intake.job_create(account=owner.account, text="Busy. " * 100, engine="local")
     SynthesisJob.objects.filter(pk=job.pk).update(
         updated_at=timezone.now() - timedelta(seconds=settings.TTS_CLAIM_LEASE_SECONDS + 1)
     )
 
     synthesize_job(job.pk)
 
-    assert services.jobs_requeue_stalled() == 0
+    assert lifecycle.jobs_requeue_stalled() == 0

@@ -5,16 +5,16 @@ from decimal import Decimal
 
 import pytest
 
-from synthesis import services
-from synthesis.engines.base import Batch, EngineError, SegmentText, Voice, WorkerNotReady
-from synthesis.engines.vastai import VastaiEngine
+from engines.base import Batch, BatchVoice, EngineError, SegmentText
+from engines.vastai import VastaiEngine
+from synthesis import dispatch, intake, lifecycle
 from synthesis.tasks import synthesize_job
 from tests.support.fake_vast import ACCOUNT_KEY, ENDPOINT_NAME, INSTANCE_PRICE
 from tests.support.worker_tap import WorkerTap
 
 pytestmark = pytest.mark.django_db
 
-BATCH = Batch([SegmentText(0, "Hello from the engine.")], "english", Voice("ryan"), seed=3)
+BATCH = Batch([SegmentText(0, "Hello from the engine.")], "english", BatchVoice("ryan"), seed=3)
 
 
 def test_the_endpoint_is_looked_up_once_by_id_and_cached(vast):
@@ -81,26 +81,40 @@ def test_instance_prices_are_looked_up_once_and_kept(vast):
     assert vast.fake.console_calls.count("/api/v0/instances/31415/") == 1
 
 
+def test_a_run_that_waited_its_window_hands_the_wait_on_keeping_its_place_in_the_queue(vast, owner, settings):
+    settings.TTS_COLD_START_POLL_WINDOW = 0.1
+    vast.fake.waiting_polls = 10_000
+    job = intake.job_create(account=owner.account, text="Is anybody out there?", engine="vastai")
+
+    follow_up = dispatch.job_dispatch_next_batch(job_id=job.pk)
+    dispatch.job_dispatch_next_batch(job_id=job.pk, wait_ticket=follow_up.wait_ticket)
+
+    assert follow_up.wait_ticket == vast.fake.route_calls[-1]["request_idx"] > 0
+    job.refresh_from_db()
+    assert job.status == "queued"
+    assert "starting" in job.message
+    segment = job.segments.get()
+    assert (segment.status, segment.attempts) == ("queued", 0)  # waiting spends no attempt
+
+
 def test_a_job_waiting_past_the_cold_start_deadline_ends_in_error_and_retry_runs_it(vast, owner, settings):
-    settings.VASTAI_POLL_WINDOW = 0.1
+    settings.TTS_COLD_START_POLL_WINDOW = 0.1
     settings.TTS_COLD_START_TIMEOUT = 3
     vast.fake.waiting_polls = 10_000
-    job = services.job_create(account=owner.account, text="Is anybody out there?", engine="vastai")
+    job = intake.job_create(account=owner.account, text="Is anybody out there?", engine="vastai")
 
-    with pytest.raises(WorkerNotReady):
-        synthesize_job(job.pk)
+    follow_up = dispatch.job_dispatch_next_batch(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == "queued"
     assert "starting" in job.message
     time.sleep(3.1)
-    with pytest.raises(WorkerNotReady):
-        synthesize_job(job.pk)
+    assert dispatch.job_dispatch_next_batch(job_id=job.pk, wait_ticket=follow_up.wait_ticket) is None
 
     job.refresh_from_db()
     assert job.status == "error"
     assert job.error.startswith("No GPU worker became ready within 3 seconds")
     vast.fake.waiting_polls = 0
-    services.job_retry(job=job)
+    lifecycle.job_retry(job=job)
     synthesize_job(job.pk)
     job.refresh_from_db()
     assert job.status == "complete"

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from engines.models import WorkerRequest
 from gpu_worker.testing.processes import wait_until
-from synthesis.models import WorkerRequest
 from tests.support.fake_vast import INSTANCE_PRICE
 from tests.support.service import JOBS, wait_for_job
 
@@ -35,7 +35,7 @@ def test_a_job_completes_and_each_worker_request_is_recorded(vast, vast_job, own
 
     assert job["status"] == "complete"
     assert job_id.startswith("vastai_")
-    requests = list(WorkerRequest.objects.filter(job__public_id=job_id).order_by("created_at"))
+    requests = list(WorkerRequest.objects.filter(job_public_id=job_id).order_by("created_at"))
     assert len(requests) == len(vast.tap.synthesis_requests()) >= 2
     for request in requests:
         assert request.engine == "vastai"
@@ -109,7 +109,7 @@ def test_a_worker_401_is_not_retried(vast, vast_job, owner):
     assert vast.tap.synthesis_requests() == []
 
 
-def test_an_unconfigured_engine_answers_503_with_the_seeds_message(owner, settings):
+def test_an_unconfigured_engine_answers_503_with_libreads_own_message(owner, settings):
     settings.VASTAI_API_KEY = ""
 
     response = owner.post(f"{JOBS}?engine=vastai", {"text": "Hello."}, format="json")

@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from synthesis.models import VastaiDeployment
+from engines.models import VastaiDeployment
 
 pytestmark = pytest.mark.django_db
 

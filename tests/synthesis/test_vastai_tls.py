@@ -2,14 +2,14 @@
 
 import pytest
 
-from synthesis.engines import vastai as vastai_engine
-from synthesis.engines.base import Batch, SegmentText, TransientEngineError, Voice
+from engines import vastai as vastai_engine
+from engines.base import Batch, BatchVoice, SegmentText, TransientEngineError
 from tests.support.certificates import authority_and_worker
 from tests.support.worker_tap import WorkerTap
 
 pytestmark = pytest.mark.django_db
 
-BATCH = Batch([SegmentText(0, "Over TLS, please.")], "english", Voice("ryan"), seed=4)
+BATCH = Batch([SegmentText(0, "Over TLS, please.")], "english", BatchVoice("ryan"), seed=4)
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gpu_worker.testing.audio import encoded, reference_base64, voiced_signal
 from gpu_worker.testing.prompts import retagged
-from synthesis import services as job_services
+from synthesis import intake
+from synthesis.models import SynthesisJob
 from synthesis.tasks import synthesize_job
 from voices.models import Voice, VoicePrompt
 from voices.tasks import build_voice_prompt
@@ -90,9 +91,7 @@ def test_the_prompt_is_built_once_on_the_default_engine(owner, gpu_worker):
 def test_a_job_with_the_voice_sends_the_stored_prompt_not_the_audio(owner, gpu_worker):
     voice = upload_json(owner)
     build_voice_prompt(Voice.objects.get(public_id=voice["id"]).pk)
-    job = job_services.job_create(
-        account=owner.account, text="Read this in my voice.", engine="local", voice=voice["id"]
-    )
+    job = intake.job_create(account=owner.account, text="Read this in my voice.", engine="local", voice=voice["id"])
 
     synthesize_job(job.pk)
 
@@ -106,9 +105,7 @@ def test_a_job_with_the_voice_sends_the_stored_prompt_not_the_audio(owner, gpu_w
 
 def test_a_job_waits_for_a_prompt_that_is_not_built_yet(owner, gpu_worker):
     voice = upload_json(owner)
-    job = job_services.job_create(
-        account=owner.account, text="Straight away, please.", engine="local", voice=voice["id"]
-    )
+    job = intake.job_create(account=owner.account, text="Straight away, please.", engine="local", voice=voice["id"])
 
     synthesize_job(job.pk)
 
@@ -124,7 +121,7 @@ def test_an_inline_clone_job_uses_a_prompt_and_an_identical_one_builds_no_second
     first = owner.post("/api/tts/v1/tts/jobs", {"text": "First chapter.", **inline}, format="json").json()
     second = owner.post("/api/tts/v1/tts/jobs", {"text": "Second chapter.", **inline}, format="json").json()
     for job_id in (first["job_id"], second["job_id"]):
-        synthesize_job(job_services.SynthesisJob.objects.get(public_id=job_id).pk)
+        synthesize_job(SynthesisJob.objects.get(public_id=job_id).pk)
 
     paths = [request["path"] for request in gpu_worker.requests]
     assert paths.count("/voices/prompt") == 1
@@ -143,6 +140,16 @@ def test_a_voice_can_be_renamed_and_deleted(owner):
     assert renamed.json()["name"] == "Evening narrator"
     assert deleted.status_code == 200
     assert owner.get(f"{VOICES}/{voice['id']}").status_code == 404
+
+
+def test_a_voices_language_is_checked_when_changed_as_when_uploaded(owner):
+    voice = upload_json(owner)
+
+    refused = owner.patch(f"{VOICES}/{voice['id']}", {"language": "Klingon"}, format="json")
+    changed = owner.patch(f"{VOICES}/{voice['id']}", {"language": "German"}, format="json")
+
+    assert (refused.status_code, refused.json()["code"]) == (400, "unknown_language")
+    assert changed.json()["language"] == "german"
 
 
 @pytest.mark.parametrize(
@@ -175,9 +182,7 @@ def test_a_prompt_made_by_another_model_is_rebuilt_not_a_failure(owner, gpu_work
     build_voice_prompt(voice.pk)
     prompt = VoicePrompt.objects.get(voice=voice)
     VoicePrompt.objects.filter(pk=prompt.pk).update(model=OTHER_MODEL, data=as_if_built_by(prompt, OTHER_MODEL))
-    job = job_services.job_create(
-        account=owner.account, text="Which model are you?", engine="local", voice=voice.public_id
-    )
+    job = intake.job_create(account=owner.account, text="Which model are you?", engine="local", voice=voice.public_id)
 
     synthesize_job(job.pk)
 
@@ -194,11 +199,11 @@ def test_after_a_rebuild_later_jobs_use_the_rebuilt_prompt(owner, gpu_worker):
     build_voice_prompt(voice.pk)
     prompt = VoicePrompt.objects.get(voice=voice)
     VoicePrompt.objects.create(voice=voice, model=OTHER_MODEL, mode="icl", data=as_if_built_by(prompt, OTHER_MODEL))
-    first = job_services.job_create(account=owner.account, text="First job.", engine="local", voice=voice.public_id)
+    first = intake.job_create(account=owner.account, text="First job.", engine="local", voice=voice.public_id)
     synthesize_job(first.pk)
     gpu_worker.reset()
 
-    second = job_services.job_create(account=owner.account, text="Second job.", engine="local", voice=voice.public_id)
+    second = intake.job_create(account=owner.account, text="Second job.", engine="local", voice=voice.public_id)
     synthesize_job(second.pk)
 
     assert [request["path"] for request in gpu_worker.requests] == ["/synthesize"]

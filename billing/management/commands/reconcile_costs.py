@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from billing.reconciliation import reconcile
-from synthesis.engines.vastai_console import ConsoleError
+from engines.console import ConsoleError
 
 
 class Command(BaseCommand):

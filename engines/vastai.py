@@ -10,14 +10,15 @@ Unlike Vast's SDK, every call has a timeout, route errors are retried, and retri
 408, 429, 5xx and transport errors are retried ``VASTAI_MAX_RETRIES`` times with the same
 ``request_idx``; a worker that does not answer in time is not sent the request again here (the
 GPU may still be working on it), and the segments' own attempts bound what the task resends.
-The account key goes to Vast's console and route service only, never to a worker.
+While no worker is ready the call raises ``WorkerNotReady`` carrying the ``request_idx``: the
+caller waits and calls again with it. The account key goes to Vast's console and route service
+only, never to a worker.
 """
 
 import logging
 import random
 import ssl
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -27,32 +28,29 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
-from synthesis.engines.base import (
+from engines.base import (
     Batch,
     BatchResult,
+    BuiltPrompt,
     Engine,
     EngineError,
     TransientEngineError,
-    VoicePrompt,
     WorkerCall,
     WorkerNotReady,
 )
-from synthesis.engines.payload import (
-    RETRYABLE_STATUSES,
-    batch_result,
-    prompt_payload,
-    refusal,
-    synthesis_payload,
-    voice_prompt,
-    workload,
-)
-from synthesis.engines.vastai_console import ConsoleError, VastaiConsole
-from synthesis.models import GpuInstance
+from engines.console import ConsoleError, VastaiConsole
+from engines.models import GpuInstance
+from engines.payload import RETRYABLE_STATUSES, batch_result, built_prompt, prompt_payload, refusal, synthesis_payload
 
 logger = logging.getLogger(__name__)
 
 ROOT_CERTIFICATE_PATH = "/static/jvastai_root.cer"
 PROMPT_COST = 200  # what the worker counts a clone prompt as, in characters
+COLD_START = "A GPU worker is starting on Vast.ai, which takes a few minutes from cold."
+
+
+class EndpointKeyRefused(EngineError):
+    """The route service answered 401: the endpoint's key is wrong, or was changed."""
 
 
 @dataclass(frozen=True)
@@ -140,68 +138,57 @@ class VastaiEngine(Engine):
             _ssl_context = context
         return _ssl_context
 
-    def route(self, access: EndpointAccess, cost: int, request_idx: int) -> httpx.Response:
-        return httpx.post(
-            f"{settings.VASTAI_ROUTE_URL}/route/",
-            json={"endpoint": access.name, "api_key": access.key, "cost": cost, "request_idx": request_idx},
-            headers={"Authorization": f"Bearer {access.key}"},
-            timeout=settings.VASTAI_ROUTE_TIMEOUT,
-        )
+    def route(self, access: EndpointAccess, cost: int, request_idx: int) -> dict | TransientEngineError:
+        """The route service's reply, or a failure that may pass; raises on a refusal."""
+        try:
+            response = httpx.post(
+                f"{settings.VASTAI_ROUTE_URL}/route/",
+                json={"endpoint": access.name, "api_key": access.key, "cost": cost, "request_idx": request_idx},
+                headers={"Authorization": f"Bearer {access.key}"},
+                timeout=settings.VASTAI_ROUTE_TIMEOUT,
+            )
+        except httpx.HTTPError as exc:
+            return TransientEngineError(f"Vast.ai route service unreachable: {type(exc).__name__}: {exc}")
+        if response.status_code == 401:
+            raise EndpointKeyRefused("Vast.ai route service refused the endpoint's key (401)")
+        if response.status_code in RETRYABLE_STATUSES:
+            return TransientEngineError(f"Vast.ai route service answered {response.status_code}")
+        if response.status_code != 200:
+            raise EngineError(
+                f"Vast.ai route service refused the request ({response.status_code}): {response.text[:200]}"
+            )
+        try:
+            return response.json()
+        except ValueError:
+            return TransientEngineError("Vast.ai route service answered with something other than JSON")
 
-    def call(
-        self, path: str, payload: dict, cost: int, on_waiting: Callable[[str], None] | None
-    ) -> tuple[dict, WorkerCall]:
+    def call(self, path: str, payload: dict, cost: int, ticket: int | None = None) -> tuple[dict, WorkerCall]:
+        """One request through the route service to the worker it picks, retrying failures that may pass."""
         access = self.endpoint_access()
         refreshed_key = False
-        request_idx = 0
-        failures = polls = 0
-        poll_until = time.monotonic() + settings.VASTAI_POLL_WINDOW
-        last_problem = ""
-
-        def retry_or_raise(problem: str, call: WorkerCall | None = None) -> None:
-            nonlocal failures, last_problem
-            failures += 1
-            last_problem = problem
-            if failures > settings.VASTAI_MAX_RETRIES:
-                raise TransientEngineError(f"{problem} (after {failures} tries)", call)
-            time.sleep(backoff(failures))
-
+        request_idx = ticket or 0
+        failures = 0
         while True:
             try:
-                response = self.route(access, cost, request_idx)
-            except httpx.HTTPError as exc:
-                retry_or_raise(f"Vast.ai route service unreachable: {type(exc).__name__}: {exc}")
+                reply = self.route(access, cost, request_idx)
+            except EndpointKeyRefused:
+                if refreshed_key:
+                    raise
+                access, refreshed_key = self.endpoint_access(refresh=True), True  # the key may have changed
                 continue
-            if response.status_code == 401 and not refreshed_key:
-                access, refreshed_key = self.endpoint_access(refresh=True), True
-                continue
-            if response.status_code in RETRYABLE_STATUSES:
-                retry_or_raise(f"Vast.ai route service answered {response.status_code}")
-                continue
-            if response.status_code != 200:
-                raise EngineError(
-                    f"Vast.ai route service refused the request ({response.status_code}): {response.text[:200]}"
-                )
-            try:
-                reply = response.json()
-            except ValueError:
-                retry_or_raise("Vast.ai route service answered with something other than JSON")
-                continue
-            request_idx = reply.get("request_idx", request_idx)
-            if "url" not in reply:
-                polls += 1
-                if time.monotonic() > poll_until:
-                    raise WorkerNotReady(
-                        "No Vast.ai worker is ready yet; one is starting, which takes a few minutes from cold."
-                    )
-                if on_waiting:
-                    on_waiting("A GPU worker is starting on Vast.ai; synthesis begins as soon as it is ready.")
-                time.sleep(1.0 if polls == 1 else backoff(polls))
-                continue
-            answer = self.send(reply, path, payload)
-            if isinstance(answer, tuple):
-                return answer
-            retry_or_raise(str(answer), answer.call)
+            outcome = reply
+            if not isinstance(reply, TransientEngineError):
+                request_idx = reply.get("request_idx", request_idx)
+                if "url" not in reply:
+                    interval = random.uniform(0.1, settings.VASTAI_POLL_MAX_INTERVAL)  # noqa: S311
+                    raise WorkerNotReady(COLD_START, ticket=request_idx, retry_after=interval)
+                outcome = self.send(reply, path, payload)
+                if not isinstance(outcome, TransientEngineError):
+                    return outcome
+            failures += 1
+            if failures > settings.VASTAI_MAX_RETRIES:
+                raise TransientEngineError(f"{outcome} (after {failures} tries)", outcome.call)
+            time.sleep(backoff(failures))
 
     def send(self, auth_data: dict, path: str, payload: dict) -> tuple[dict, WorkerCall] | TransientEngineError:
         """One request to the worker the route chose. Returns a retryable failure instead of raising it."""
@@ -245,10 +232,10 @@ class VastaiEngine(Engine):
         except ValueError:
             return TransientEngineError(f"Vast.ai worker {url} answered with something other than JSON", call)
 
-    def synthesize(self, batch: Batch, on_waiting: Callable[[str], None] | None = None) -> BatchResult:
-        answer, call = self.call("/synthesize", synthesis_payload(batch), workload(batch), on_waiting)
+    def synthesize(self, batch: Batch, ticket: int | None = None) -> BatchResult:
+        answer, call = self.call("/synthesize", synthesis_payload(batch), batch.characters, ticket)
         return batch_result(answer, batch, call)
 
-    def build_voice_prompt(self, reference: bytes, ref_text: str = "") -> VoicePrompt:
-        answer, call = self.call("/voices/prompt", prompt_payload(reference, ref_text), PROMPT_COST, None)
-        return voice_prompt(answer, call)
+    def build_voice_prompt(self, reference: bytes, ref_text: str = "") -> BuiltPrompt:
+        answer, call = self.call("/voices/prompt", prompt_payload(reference, ref_text), PROMPT_COST)
+        return built_prompt(answer, call)

@@ -4,10 +4,12 @@ An engine sends one batch of segments (one voice, one language, one seed) to a w
 returns each segment's WAV or error; it also builds clone prompts for stored voices. The
 ``local`` engine posts to a worker's URL; the ``vastai`` engine goes through Vast.ai's route
 service to one of its serverless workers. Both send the same bodies (``payload.py``).
+
+An engine makes one attempt per call. While no worker is ready it raises ``WorkerNotReady``
+with its place in the queue (``ticket``) and when to ask again; waiting is the caller's loop.
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -41,11 +43,24 @@ class PromptMismatch(EngineError):
 
 
 class WorkerNotReady(TransientEngineError):
-    """No GPU worker is ready yet (a cold start): the job waits, without spending attempts."""
+    """No GPU worker is ready yet (a cold start): ask again after ``retry_after`` seconds.
+
+    ``ticket`` is the request's place in the engine's queue (Vast.ai's ``request_idx``); passing
+    it back keeps the place, so the autoscaler counts one request, not one per poll.
+    """
+
+    def __init__(
+        self, message: str, call: WorkerCall | None = None, ticket: int | None = None, retry_after: float = 1.0
+    ):
+        super().__init__(message, call)
+        self.ticket = ticket
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
-class Voice:
+class BatchVoice:
+    """The voice a batch is spoken in: a preset speaker with its style, or a clone prompt."""
+
     name: str  # "default", a preset speaker, or "clone"
     instruct: str = ""
     prompt: bytes | None = None  # a stored voice's clone prompt
@@ -61,8 +76,12 @@ class SegmentText:
 class Batch:
     segments: list[SegmentText]
     language: str
-    voice: Voice
+    voice: BatchVoice
     seed: int
+
+    @property
+    def characters(self) -> int:
+        return sum(len(segment.text) for segment in self.segments)
 
 
 @dataclass(frozen=True)
@@ -80,10 +99,14 @@ class BatchResult:
     gpu_seconds: float
     call: WorkerCall
 
+    @property
+    def audio_seconds(self) -> float:
+        return sum(segment.duration or 0.0 for segment in self.segments if segment.wav is not None)
+
 
 @dataclass(frozen=True)
-class VoicePrompt:
-    """A reusable clone prompt, opaque to the service, and the model it only works with."""
+class BuiltPrompt:
+    """A reusable clone prompt as a worker built it: opaque bytes, and the one model it works with."""
 
     data: bytes
     model: str
@@ -105,12 +128,12 @@ class Engine(ABC):
         """What is configured and whether the worker answers, for the health endpoint."""
 
     @abstractmethod
-    def synthesize(self, batch: Batch, on_waiting: Callable[[str], None] | None = None) -> BatchResult:
-        """Speak the batch. ``on_waiting`` is told, while no worker is ready, what is happening."""
+    def synthesize(self, batch: Batch, ticket: int | None = None) -> BatchResult:
+        """Speak the batch; ``ticket`` is the one a ``WorkerNotReady`` for this batch carried."""
+
+    @abstractmethod
+    def build_voice_prompt(self, reference: bytes, ref_text: str = "") -> BuiltPrompt: ...
 
     def price_per_hour(self, instance_id: str) -> Decimal | None:
         """What the worker instance costs, in USD per hour, when the engine can know it."""
         return None
-
-    @abstractmethod
-    def build_voice_prompt(self, reference: bytes, ref_text: str = "") -> VoicePrompt: ...

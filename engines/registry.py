@@ -1,8 +1,8 @@
 from django.conf import settings
 
-from synthesis.engines.base import Engine
-from synthesis.engines.local import LocalEngine
-from synthesis.engines.vastai import VastaiEngine
+from engines.base import Engine
+from engines.local import LocalEngine
+from engines.vastai import VastaiEngine
 
 ENGINES: dict[str, type[Engine]] = {"local": LocalEngine, "vastai": VastaiEngine}
 

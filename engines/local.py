@@ -1,21 +1,20 @@
 """The ``local`` engine: a gpu_worker model server at GPU_WORKER_URL, on this host or the network."""
 
 import time
-from collections.abc import Callable
 
 import httpx
 from django.conf import settings
 
-from synthesis.engines.base import (
+from engines.base import (
     Batch,
     BatchResult,
+    BuiltPrompt,
     Engine,
     TransientEngineError,
-    VoicePrompt,
     WorkerCall,
     WorkerNotReady,
 )
-from synthesis.engines.payload import batch_result, prompt_payload, refusal, synthesis_payload, voice_prompt
+from engines.payload import batch_result, built_prompt, prompt_payload, refusal, synthesis_payload
 
 RANDOM_WEIGHTS_WARNING = (
     "The GPU worker runs tiny random-weight test models: they speak noise. For speech, start it with "
@@ -68,10 +67,10 @@ class LocalEngine(Engine):
         except ValueError:
             raise TransientEngineError("the GPU worker's answer is not JSON", call) from None
 
-    def synthesize(self, batch: Batch, on_waiting: Callable[[str], None] | None = None) -> BatchResult:
+    def synthesize(self, batch: Batch, ticket: int | None = None) -> BatchResult:
         answer, call = self.post("/synthesize", synthesis_payload(batch))
         return batch_result(answer, batch, call)
 
-    def build_voice_prompt(self, reference: bytes, ref_text: str = "") -> VoicePrompt:
+    def build_voice_prompt(self, reference: bytes, ref_text: str = "") -> BuiltPrompt:
         answer, call = self.post("/voices/prompt", prompt_payload(reference, ref_text))
-        return voice_prompt(answer, call)
+        return built_prompt(answer, call)

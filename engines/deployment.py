@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from synthesis.engines.vastai_console import VastaiConsole
-from synthesis.models import VastaiDeployment
+from engines.console import VastaiConsole
+from engines.models import VastaiDeployment
 
 WORKER_PORT = 3000
 ONSTART = "bash /app/gpu_worker/onstart.sh"

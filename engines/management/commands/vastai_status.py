@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from synthesis.deployment import DeploymentSync
-from synthesis.engines.vastai import VastaiEngine
-from synthesis.engines.vastai_console import ConsoleError
+from engines.console import ConsoleError
+from engines.deployment import DeploymentSync
+from engines.vastai import VastaiEngine
 
 COLUMNS = ("id", "status", "cur_load", "cur_perf", "measured_perf", "reliability", "reqs_working")
 

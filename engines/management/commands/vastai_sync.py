@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from synthesis.deployment import DeploymentSync
-from synthesis.engines.vastai_console import ConsoleError
+from engines.console import ConsoleError
+from engines.deployment import DeploymentSync
 
 
 class Command(BaseCommand):

@@ -3,17 +3,19 @@
 import base64
 from dataclasses import replace
 
-from synthesis.engines.base import (
+from engines.base import (
     Batch,
     BatchResult,
+    BuiltPrompt,
     EngineError,
     PromptMismatch,
     SegmentAudio,
     TransientEngineError,
-    VoicePrompt,
     WorkerCall,
     WorkerNotReady,
 )
+
+RETRYABLE_STATUSES = {408, 429, 500, 502, 503, 504}
 
 
 def refusal(response, call: WorkerCall) -> EngineError:
@@ -46,14 +48,6 @@ def synthesis_payload(batch: Batch) -> dict:
     return payload
 
 
-RETRYABLE_STATUSES = {408, 429, 500, 502, 503, 504}
-
-
-def workload(batch: Batch) -> int:
-    """The request's cost in the worker's unit: characters of text."""
-    return sum(len(segment.text) for segment in batch.segments)
-
-
 def batch_result(answer: dict, batch: Batch, call: WorkerCall) -> BatchResult:
     try:
         by_index = {item["index"]: item for item in answer["segments"]}
@@ -77,9 +71,9 @@ def prompt_payload(reference: bytes, ref_text: str) -> dict:
     return payload
 
 
-def voice_prompt(answer: dict, call: WorkerCall) -> VoicePrompt:
+def built_prompt(answer: dict, call: WorkerCall) -> BuiltPrompt:
     try:
-        return VoicePrompt(
+        return BuiltPrompt(
             data=base64.b64decode(answer["prompt"]),
             model=answer["model"],
             mode=answer["mode"],

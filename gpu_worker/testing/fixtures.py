@@ -1,0 +1,21 @@
+"""Pytest fixtures for anything that needs a real model server: ``pytest_plugins = [this module]``."""
+
+import pytest
+
+from gpu_worker.testing.model_server import build_tiny_checkpoints, start_model_server
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoints(tmp_path_factory):
+    return build_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))
+
+
+@pytest.fixture(scope="session")
+def model_server(tiny_checkpoints, tmp_path_factory):
+    """A model server with both tiny models: presets and cloning."""
+    yield from start_model_server(
+        tmp_path_factory.mktemp("model-server"),
+        tiny_checkpoints["base"],
+        tiny_checkpoints["custom_voice"],
+        tiny_checkpoints,
+    )

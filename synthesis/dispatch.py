@@ -1,0 +1,241 @@
+"""Dispatch: send a job's next batch to its engine, wait for a cold worker, store what comes back.
+
+One task run sends one batch: it claims the next segments (``segments.py``), sends them, stores
+each WAV, closes the job when nothing is left, and asks for another run. While no GPU worker is
+ready, the run waits here, in one loop (the engine makes one attempt per call), with the job
+shown ``queued``; after ``TTS_COLD_START_POLL_WINDOW`` it hands the wait, and its place in the
+engine's queue, to a fresh run, since a task must end within its time limit.
+"""
+
+import time
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from billing.budgets import BudgetState, budget_exhausted, money
+from billing.services import work_record
+from engines.base import (
+    Batch,
+    BatchResult,
+    BatchVoice,
+    Engine,
+    EngineError,
+    PromptMismatch,
+    SegmentText,
+    TransientEngineError,
+    WorkerNotReady,
+)
+from engines.registry import get_engine
+from synthesis import audio
+from synthesis.intake import VOICE_ID_PREFIX
+from synthesis.models import Segment, SynthesisJob
+from synthesis.segments import (
+    Claim,
+    claim_cancel,
+    claim_fail,
+    claim_release,
+    claim_renew,
+    claim_unsend,
+    segment_store_audio,
+    segments_claim,
+    segments_unsent_cancel,
+    segments_unsent_fail,
+)
+from synthesis.states import Status, job_touch, job_transition, once
+from voices.prompts import voice_prompt_build, voice_prompt_for
+
+COLD_START_MESSAGE = "Waiting for a GPU worker to start; synthesis begins when one is ready."
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The job needs another run: more may be left to send, or a wait for a worker goes on."""
+
+    wait_ticket: int | None = None
+
+
+def job_dispatch_next_batch(*, job_id: int, wait_ticket: int | None = None) -> FollowUp | None:
+    """Send the job's next batch and store what comes back; a FollowUp when the job needs another run.
+
+    Raises TransientEngineError when the worker could not do the work; the claimed segments are
+    queued again, an attempt spent, for the task's retry.
+    """
+    job = SynthesisJob.objects.select_related("account", "stored_voice").filter(pk=job_id).first()
+    if job is None or job.is_finished:
+        return None
+    if exhausted := budget_exhausted(job.account):
+        job_stop_for_budget(job=job, state=exhausted)
+        return None
+    claim = segments_claim(job=job)
+    if not claim.segments:
+        job_close_if_done(job_id=job.pk)
+        return None
+    job_touch(job, started_at=once("started_at", timezone.now()))
+    engine = get_engine(job.engine)
+    sent = batch_send(job=job, engine=engine, claim=claim, wait_ticket=wait_ticket)
+    if not isinstance(sent, BatchResult):
+        return sent
+    batch_store(job=job, claim=claim, result=sent)
+    job_close_if_done(job_id=job.pk)
+    return FollowUp()
+
+
+def batch_send(
+    *, job: SynthesisJob, engine: Engine, claim: Claim, wait_ticket: int | None
+) -> BatchResult | FollowUp | None:
+    """The claimed batch's result; None when it will not be sent, a FollowUp to wait on in a new run."""
+    window_ends = time.monotonic() + settings.TTS_COLD_START_POLL_WINDOW
+    while True:
+        try:
+            result = engine_synthesize(job=job, engine=engine, segments=claim.segments, ticket=wait_ticket)
+        except WorkerNotReady as exc:
+            # No GPU worked on it: neither recorded nor billed; the job's `queued` shows the wait.
+            if not job_wait_for_worker(job=job, claim=claim, reason=str(exc)):
+                return None
+            if time.monotonic() + exc.retry_after > window_ends:
+                claim_unsend(claim)
+                return FollowUp(wait_ticket=exc.ticket)
+            time.sleep(exc.retry_after)
+            claim_renew(claim)
+            wait_ticket = exc.ticket
+            continue
+        except TransientEngineError as exc:
+            worker_request_bill(job=job, segments=claim.segments, engine=engine, error=exc)
+            claim_release(claim, str(exc))
+            raise
+        except EngineError as exc:
+            worker_request_bill(job=job, segments=claim.segments, engine=engine, error=exc)
+            claim_fail(claim, str(exc))
+            job_close_if_done(job_id=job.pk)
+            return None
+        worker_request_bill(job=job, segments=claim.segments, engine=engine, result=result)
+        return result
+
+
+def engine_synthesize(*, job: SynthesisJob, engine: Engine, segments: list[Segment], ticket: int | None) -> BatchResult:
+    """Send the batch; when the worker clones with another model than the prompt's, rebuild it once."""
+    texts = [SegmentText(segment.index, segment.text) for segment in segments]
+    batch = Batch(segments=texts, language=job.language, voice=batch_voice(job, engine), seed=job.seed)
+    try:
+        return engine.synthesize(batch, ticket)
+    except PromptMismatch as exc:
+        worker_request_bill(job=job, segments=segments, engine=engine, error=exc)
+        rebuilt = voice_prompt_build(voice=job.stored_voice, engine=engine)
+        return engine.synthesize(replace(batch, voice=BatchVoice(name="clone", prompt=bytes(rebuilt.data))), ticket)
+
+
+def batch_voice(job: SynthesisJob, engine: Engine) -> BatchVoice:
+    """The job's voice as the worker takes it; a clone's prompt is built first if it has none yet."""
+    if job.stored_voice is None:
+        if job.voice == "clone" or job.voice.startswith(VOICE_ID_PREFIX):
+            raise EngineError("The job's voice was deleted")
+        return BatchVoice(name=job.voice, instruct=job.instruct)
+    prompt = voice_prompt_for(voice=job.stored_voice, engine=engine)
+    return BatchVoice(name="clone", prompt=bytes(prompt.data))
+
+
+def worker_request_bill(
+    *,
+    job: SynthesisJob,
+    segments: list[Segment],
+    engine: Engine,
+    result: BatchResult | None = None,
+    error: EngineError | None = None,
+) -> None:
+    """Record and bill a request that reached a worker; one that never did leaves no trace."""
+    call = result.call if result else error.call
+    if call is None:
+        return
+    work_record(
+        engine=engine,
+        call=call,
+        account_id=job.account_id,
+        job_public_id=job.public_id,
+        segment_indexes=[segment.index for segment in segments],
+        characters=sum(len(segment.text) for segment in segments),
+        gpu_seconds=result.gpu_seconds if result else None,
+        audio_seconds=result.audio_seconds if result else 0.0,
+        error=str(error) if error else "",
+    )
+
+
+def job_wait_for_worker(*, job: SynthesisJob, claim: Claim, reason: str) -> bool:
+    """Show the job waiting for a worker; False when it must stop waiting (closed, or out of time)."""
+    waiting = job_transition(
+        job,
+        Status.QUEUED,
+        message=f"{COLD_START_MESSAGE} {reason}",
+        waiting_since=once("waiting_since", timezone.now()),
+    )
+    if not waiting:  # canceled, or closed by another run, while the batch waited
+        claim_cancel(claim)
+        return False
+    job.refresh_from_db(fields=["waiting_since"])
+    limit = settings.TTS_COLD_START_TIMEOUT
+    if timezone.now() - job.waiting_since <= timedelta(seconds=limit):
+        return True
+    claim_unsend(claim)
+    waited = f"{limit // 60} minutes" if limit >= 120 else f"{limit} seconds"
+    with transaction.atomic():
+        segments_unsent_fail(job, reason)
+        job_transition(
+            job, Status.ERROR, error=f"No GPU worker became ready within {waited}. Retry the job later. ({reason})"
+        )
+    return False
+
+
+def batch_store(*, job: SynthesisJob, claim: Claim, result: BatchResult) -> None:
+    """Keep each segment's WAV; give back the ones the worker could not make, for another attempt."""
+    job_transition(job, Status.PROCESSING, from_=(Status.QUEUED,), waiting_since=None)
+    by_index = {segment.index: segment for segment in claim.segments}
+    for outcome in result.segments:
+        segment = by_index[outcome.index]
+        if outcome.wav is not None:
+            segment_store_audio(segment=segment, claim=claim, wav=outcome.wav, duration=outcome.duration)
+        else:
+            claim_release(claim, f"{outcome.code}: {outcome.error}", pks=[segment.pk])
+
+
+def job_stop_for_budget(*, job: SynthesisJob, state: BudgetState) -> None:
+    """The month's spend reached the budget: what is on a GPU finishes, nothing more is sent."""
+    with transaction.atomic():
+        segments_unsent_cancel(job)
+        job_transition(
+            job,
+            Status.ERROR,
+            error=f"Stopped: the monthly budget of {money(state.budget)} is spent ({money(state.spent)}). "
+            "Raise the budget, then retry the job.",
+        )
+
+
+def job_close_if_done(*, job_id: int) -> None:
+    """Close the job once no segment is waiting or on a GPU: stitch it, or say what failed."""
+    with transaction.atomic():
+        job = SynthesisJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.is_finished:  # deleted, canceled, or already closed by another run
+            return
+        segments = list(job.segments.order_by("index"))
+        failed = [segment for segment in segments if segment.status == Segment.Status.ERROR]
+        if failed:
+            # One failed segment ends the job; what is made stays playable and `retry` finishes it.
+            first = failed[0]
+            segments_unsent_cancel(job)
+            error = f"Segment {first.index} failed after {first.attempts} attempt(s): {first.error}"
+            job_transition(job, Status.ERROR, error=error)
+        elif all(segment.status == Segment.Status.READY for segment in segments):
+            job_complete(job, segments)
+
+
+def job_complete(job: SynthesisJob, segments: list[Segment]) -> None:
+    """Stitch the segments, with their pauses, into the job's audio, and mark it complete."""
+    parts = []
+    for segment in segments:
+        with segment.audio.open("rb") as stored:
+            parts.append((stored.read(), segment.pause_after_ms))
+    wav, duration = audio.stitch(parts)
+    job.audio.save("audio.wav", ContentFile(wav), save=False)
+    job_transition(job, Status.COMPLETE, audio=job.audio.name, duration=round(duration, 3))
