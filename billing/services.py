@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing.models import UsageRecord
-from engines.base import Engine, WorkerCall
+from engines.base import WorkerCall
 from engines.models import WorkerRequest
 from engines.records import worker_request_record
 
@@ -21,8 +21,9 @@ def cost_of(gpu_seconds: Decimal, price_per_hour: Decimal) -> Decimal:
 
 def work_record(
     *,
-    engine: Engine,
+    engine_name: str,
     call: WorkerCall,
+    price_per_hour: Decimal | None,
     account_id: int,
     job_public_id: str = "",
     segment_indexes: list[int] | None = None,
@@ -32,12 +33,11 @@ def work_record(
     error: str = "",
 ) -> WorkerRequest:
     """Record a request that reached a GPU worker and bill it to the account: both, or neither."""
-    price = engine.price_per_hour(call.instance_id)  # may ask Vast's console: not inside the transaction
     with transaction.atomic():
         worker_request = worker_request_record(
-            engine=engine,
+            engine_name=engine_name,
             call=call,
-            price_per_hour=price,
+            price_per_hour=price_per_hour,
             job_public_id=job_public_id,
             segment_indexes=segment_indexes,
             characters=characters,

@@ -58,6 +58,14 @@ class WorkerNotReady(TransientEngineError):
 
 
 @dataclass(frozen=True)
+class Resume:
+    """The work needs another run: a task must end within its time limit, so a long wait for a
+    worker goes on in a fresh one, with the engine's ``ticket`` to keep its place in the queue."""
+
+    ticket: int | None = None
+
+
+@dataclass(frozen=True)
 class BatchVoice:
     """The voice a batch is spoken in: a preset speaker with its style, or a clone prompt."""
 
@@ -132,7 +140,8 @@ class Engine(ABC):
         """Speak the batch; ``ticket`` is the one a ``WorkerNotReady`` for this batch carried."""
 
     @abstractmethod
-    def build_voice_prompt(self, reference: bytes, ref_text: str = "") -> BuiltPrompt: ...
+    def build_voice_prompt(self, reference: bytes, ref_text: str = "", ticket: int | None = None) -> BuiltPrompt:
+        """A clone prompt of the reference; ``ticket`` as for ``synthesize``."""
 
     def price_per_hour(self, instance_id: str) -> Decimal | None:
         """What the worker instance costs, in USD per hour, when the engine can know it."""

@@ -71,6 +71,6 @@ class LocalEngine(Engine):
         answer, call = self.post("/synthesize", synthesis_payload(batch))
         return batch_result(answer, batch, call)
 
-    def build_voice_prompt(self, reference: bytes, ref_text: str = "") -> BuiltPrompt:
+    def build_voice_prompt(self, reference: bytes, ref_text: str = "", ticket: int | None = None) -> BuiltPrompt:
         answer, call = self.post("/voices/prompt", prompt_payload(reference, ref_text))
         return built_prompt(answer, call)

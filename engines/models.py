@@ -6,7 +6,9 @@ class WorkerRequest(models.Model):
 
     Written for every request that reached a worker, failed ones too, so spend and faults can be
     traced per worker. ``job_public_id`` names the job it worked for (blank for a clone prompt);
-    it outlives the job, as records do.
+    it outlives the job, as records do. A request whose answer the service lost (it could not
+    store the audio, or the task waiting for the answer stopped) is kept too, marked
+    ``answer_lost``: the GPU worked, but its segments were sent again and nobody is billed twice.
     """
 
     job_public_id = models.CharField(max_length=64, blank=True, db_index=True)
@@ -22,6 +24,7 @@ class WorkerRequest(models.Model):
     gpu_seconds = models.FloatField(null=True, blank=True, help_text="Generation time the worker reported.")
     price_per_hour = models.DecimalField(max_digits=10, decimal_places=5, null=True, blank=True)
     error = models.TextField(blank=True)
+    answer_lost = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -2,13 +2,13 @@
 
 from decimal import Decimal
 
-from engines.base import Engine, WorkerCall
+from engines.base import WorkerCall
 from engines.models import WorkerRequest
 
 
 def worker_request_record(
     *,
-    engine: Engine,
+    engine_name: str,
     call: WorkerCall,
     price_per_hour: Decimal | None,
     job_public_id: str = "",
@@ -16,10 +16,11 @@ def worker_request_record(
     characters: int = 0,
     gpu_seconds: float | None = None,
     error: str = "",
+    answer_lost: bool = False,
 ) -> WorkerRequest:
     return WorkerRequest.objects.create(
         job_public_id=job_public_id,
-        engine=engine.name,
+        engine=engine_name,
         segment_indexes=segment_indexes or [],
         characters=characters,
         worker_url=call.worker_url,
@@ -31,4 +32,5 @@ def worker_request_record(
         gpu_seconds=gpu_seconds,
         price_per_hour=price_per_hour,
         error=error,
+        answer_lost=answer_lost,
     )

@@ -236,6 +236,6 @@ class VastaiEngine(Engine):
         answer, call = self.call("/synthesize", synthesis_payload(batch), batch.characters, ticket)
         return batch_result(answer, batch, call)
 
-    def build_voice_prompt(self, reference: bytes, ref_text: str = "") -> BuiltPrompt:
-        answer, call = self.call("/voices/prompt", prompt_payload(reference, ref_text), PROMPT_COST)
+    def build_voice_prompt(self, reference: bytes, ref_text: str = "", ticket: int | None = None) -> BuiltPrompt:
+        answer, call = self.call("/voices/prompt", prompt_payload(reference, ref_text), PROMPT_COST, ticket)
         return built_prompt(answer, call)

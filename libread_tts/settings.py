@@ -177,7 +177,7 @@ CELERY_TASK_ROUTES = {"synthesis.tasks.synthesize_job": {"queue": "synthesis"}}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "requeue-stalled-jobs": {"task": "synthesis.tasks.requeue_stalled_jobs", "schedule": timedelta(minutes=1)},
+    "requeue-stalled-jobs": {"task": "synthesis.tasks.requeue_stalled_jobs", "schedule": timedelta(seconds=30)},
     "delete-expired-jobs": {"task": "synthesis.tasks.delete_expired_jobs", "schedule": timedelta(hours=1)},
     "reconcile-vastai-charges": {"task": "billing.tasks.reconcile_vastai_charges", "schedule": timedelta(days=1)},
 }
@@ -210,8 +210,9 @@ TTS_VOICE_DATA_MAX_BYTES = env_int("TTS_VOICE_DATA_MAX_BYTES", 10_000_000, minim
 TTS_BATCH_SEGMENTS = env_int("TTS_BATCH_SEGMENTS", 8, minimum=1)
 TTS_SEGMENT_MAX_ATTEMPTS = env_int("TTS_SEGMENT_MAX_ATTEMPTS", 3, minimum=1)
 TTS_WORKER_TIMEOUT = env_float("TTS_WORKER_TIMEOUT", 240.0, minimum=1.0)
-# A claimed segment not finished within this time is claimed again (its worker died).
-TTS_CLAIM_LEASE_SECONDS = env_int("TTS_CLAIM_LEASE_SECONDS", 900, minimum=10)
+# A job that has not moved for this long, with no live claim, is requeued by beat, which looks
+# every 30 seconds: a lost task message costs a reader well under a minute.
+TTS_STALL_SECONDS = env_int("TTS_STALL_SECONDS", 30, minimum=5)
 # How long a job waits for a GPU worker to become ready (a cold start) before it fails, and how
 # long one task waits of that before it hands the wait to a fresh one (it must end within
 # CELERY_TASK_SOFT_TIME_LIMIT).
@@ -243,6 +244,11 @@ VASTAI_WORKER_TIMEOUT = env_float("VASTAI_WORKER_TIMEOUT", TTS_WORKER_TIMEOUT, m
 VASTAI_MAX_RETRIES = env_int("VASTAI_MAX_RETRIES", 3)
 # The longest pause between route polls while no worker is ready, and between retries.
 VASTAI_POLL_MAX_INTERVAL = env_float("VASTAI_POLL_MAX_INTERVAL", 5.0, minimum=0.05)
+# A claimed segment not stored within this time is claimed again (its task died). A run holds
+# its claim for one worker call at most, and renews it while it waits for a worker to start.
+TTS_CLAIM_LEASE_SECONDS = env_int(
+    "TTS_CLAIM_LEASE_SECONDS", int(max(TTS_WORKER_TIMEOUT, VASTAI_WORKER_TIMEOUT)) + 60, minimum=10
+)
 # Prices of worker instances are looked up again after this long.
 VASTAI_PRICE_TTL_SECONDS = env_int("VASTAI_PRICE_TTL_SECONDS", 3600)
 # What `manage.py vastai_sync` creates or updates on Vast.ai; defaults as LibRead's README recommends.

@@ -1,19 +1,25 @@
 """Dispatch: send a job's next batch to its engine, wait for a cold worker, store what comes back.
 
 One task run sends one batch: it claims the next segments (``segments.py``), sends them, stores
-each WAV, closes the job when nothing is left, and asks for another run. While no GPU worker is
-ready, the run waits here, in one loop (the engine makes one attempt per call), with the job
-shown ``queued``; after ``TTS_COLD_START_POLL_WINDOW`` it hands the wait, and its place in the
-engine's queue, to a fresh run, since a task must end within its time limit.
+the audio, closes the job when nothing is left, and asks for another run. Every wait happens in
+the run, never as a broker countdown (a message a worker holds for later is what a broker
+restart loses): while no GPU worker is ready it waits in one loop, the engine making one attempt
+per call, with the job shown ``queued``; after a failure that may pass it backs off before the
+next run. A run hands a long wait, and its place in the engine's queue, to a fresh run after
+``TTS_COLD_START_POLL_WINDOW``, since a task must end within its time limit.
+
+What the worker made is kept in two steps: the audio files, then one transaction with the worker
+request, its ledger line and the segments' states. A failure between the two bills nothing and
+sends the segments again; the request is still recorded, its answer marked lost.
 """
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from billing.budgets import BudgetState, budget_exhausted, money
@@ -25,10 +31,12 @@ from engines.base import (
     Engine,
     EngineError,
     PromptMismatch,
+    Resume,
     SegmentText,
     TransientEngineError,
     WorkerNotReady,
 )
+from engines.records import worker_request_record
 from engines.registry import get_engine
 from synthesis import audio
 from synthesis.intake import VOICE_ID_PREFIX
@@ -37,10 +45,12 @@ from synthesis.segments import (
     Claim,
     claim_cancel,
     claim_fail,
+    claim_held,
     claim_release,
     claim_renew,
+    claim_store,
     claim_unsend,
-    segment_store_audio,
+    segment_audio_write,
     segments_claim,
     segments_unsent_cancel,
     segments_unsent_fail,
@@ -49,21 +59,12 @@ from synthesis.states import Status, job_touch, job_transition, once
 from voices.prompts import voice_prompt_build, voice_prompt_for
 
 COLD_START_MESSAGE = "Waiting for a GPU worker to start; synthesis begins when one is ready."
+RETRY_BACKOFF_CAP = 60
+DATABASE_PATIENCE_SECONDS = 60  # how long a run holding a GPU's answer waits for the database
 
 
-@dataclass(frozen=True)
-class FollowUp:
-    """The job needs another run: more may be left to send, or a wait for a worker goes on."""
-
-    wait_ticket: int | None = None
-
-
-def job_dispatch_next_batch(*, job_id: int, wait_ticket: int | None = None) -> FollowUp | None:
-    """Send the job's next batch and store what comes back; a FollowUp when the job needs another run.
-
-    Raises TransientEngineError when the worker could not do the work; the claimed segments are
-    queued again, an attempt spent, for the task's retry.
-    """
+def job_dispatch_next_batch(*, job_id: int, wait_ticket: int | None = None) -> Resume | None:
+    """Send the job's next batch and store what comes back; a Resume when the job needs another run."""
     job = SynthesisJob.objects.select_related("account", "stored_voice").filter(pk=job_id).first()
     if job is None or job.is_finished:
         return None
@@ -79,41 +80,41 @@ def job_dispatch_next_batch(*, job_id: int, wait_ticket: int | None = None) -> F
     sent = batch_send(job=job, engine=engine, claim=claim, wait_ticket=wait_ticket)
     if not isinstance(sent, BatchResult):
         return sent
-    batch_store(job=job, claim=claim, result=sent)
+    batch_store(job=job, engine=engine, claim=claim, result=sent)
     job_close_if_done(job_id=job.pk)
-    return FollowUp()
+    return Resume()
 
 
 def batch_send(
     *, job: SynthesisJob, engine: Engine, claim: Claim, wait_ticket: int | None
-) -> BatchResult | FollowUp | None:
-    """The claimed batch's result; None when it will not be sent, a FollowUp to wait on in a new run."""
+) -> BatchResult | Resume | None:
+    """The claimed batch's result; None when it will not be sent, a Resume to go on in a new run."""
     window_ends = time.monotonic() + settings.TTS_COLD_START_POLL_WINDOW
     while True:
         try:
-            result = engine_synthesize(job=job, engine=engine, segments=claim.segments, ticket=wait_ticket)
+            return engine_synthesize(job=job, engine=engine, segments=claim.segments, ticket=wait_ticket)
         except WorkerNotReady as exc:
             # No GPU worked on it: neither recorded nor billed; the job's `queued` shows the wait.
             if not job_wait_for_worker(job=job, claim=claim, reason=str(exc)):
                 return None
             if time.monotonic() + exc.retry_after > window_ends:
                 claim_unsend(claim)
-                return FollowUp(wait_ticket=exc.ticket)
+                return Resume(exc.ticket)
             time.sleep(exc.retry_after)
             claim_renew(claim)
             wait_ticket = exc.ticket
-            continue
         except TransientEngineError as exc:
             worker_request_bill(job=job, segments=claim.segments, engine=engine, error=exc)
             claim_release(claim, str(exc))
-            raise
+            attempts = max(segment.attempts for segment in claim.segments)
+            if attempts < settings.TTS_SEGMENT_MAX_ATTEMPTS:  # each try spent one; back off before the next
+                time.sleep(min(2 ** (attempts - 1), RETRY_BACKOFF_CAP))
+            return Resume()
         except EngineError as exc:
             worker_request_bill(job=job, segments=claim.segments, engine=engine, error=exc)
             claim_fail(claim, str(exc))
             job_close_if_done(job_id=job.pk)
             return None
-        worker_request_bill(job=job, segments=claim.segments, engine=engine, result=result)
-        return result
 
 
 def engine_synthesize(*, job: SynthesisJob, engine: Engine, segments: list[Segment], ticket: int | None) -> BatchResult:
@@ -151,8 +152,9 @@ def worker_request_bill(
     if call is None:
         return
     work_record(
-        engine=engine,
+        engine_name=engine.name,
         call=call,
+        price_per_hour=engine.price_per_hour(call.instance_id),
         account_id=job.account_id,
         job_public_id=job.public_id,
         segment_indexes=[segment.index for segment in segments],
@@ -163,14 +165,25 @@ def worker_request_bill(
     )
 
 
+def answer_lost_record(*, job: SynthesisJob, engine: Engine, claim: Claim, result: BatchResult, error: str) -> None:
+    """The GPU did the work but the service lost the answer: recorded, billed to nobody."""
+    worker_request_record(
+        engine_name=engine.name,
+        call=result.call,
+        price_per_hour=engine.price_per_hour(result.call.instance_id),
+        job_public_id=job.public_id,
+        segment_indexes=[segment.index for segment in claim.segments],
+        characters=sum(len(segment.text) for segment in claim.segments),
+        gpu_seconds=result.gpu_seconds,
+        error=error,
+        answer_lost=True,
+    )
+
+
 def job_wait_for_worker(*, job: SynthesisJob, claim: Claim, reason: str) -> bool:
     """Show the job waiting for a worker; False when it must stop waiting (closed, or out of time)."""
-    waiting = job_transition(
-        job,
-        Status.QUEUED,
-        message=f"{COLD_START_MESSAGE} {reason}",
-        waiting_since=once("waiting_since", timezone.now()),
-    )
+    message = f"{COLD_START_MESSAGE} {reason}"
+    waiting = job_transition(job, Status.QUEUED, message=message, waiting_since=once("waiting_since", timezone.now()))
     if not waiting:  # canceled, or closed by another run, while the batch waited
         claim_cancel(claim)
         return False
@@ -182,22 +195,74 @@ def job_wait_for_worker(*, job: SynthesisJob, claim: Claim, reason: str) -> bool
     waited = f"{limit // 60} minutes" if limit >= 120 else f"{limit} seconds"
     with transaction.atomic():
         segments_unsent_fail(job, reason)
-        job_transition(
-            job, Status.ERROR, error=f"No GPU worker became ready within {waited}. Retry the job later. ({reason})"
-        )
+        error = f"No GPU worker became ready within {waited}. Retry the job later. ({reason})"
+        job_transition(job, Status.ERROR, error=error)
     return False
 
 
-def batch_store(*, job: SynthesisJob, claim: Claim, result: BatchResult) -> None:
-    """Keep each segment's WAV; give back the ones the worker could not make, for another attempt."""
-    job_transition(job, Status.PROCESSING, from_=(Status.QUEUED,), waiting_since=None)
+def batch_store(*, job: SynthesisJob, engine: Engine, claim: Claim, result: BatchResult) -> None:
+    """Keep what the worker made: the audio files, then the record, the bill and the states at once."""
     by_index = {segment.index: segment for segment in claim.segments}
-    for outcome in result.segments:
-        segment = by_index[outcome.index]
-        if outcome.wav is not None:
-            segment_store_audio(segment=segment, claim=claim, wav=outcome.wav, duration=outcome.duration)
-        else:
-            claim_release(claim, f"{outcome.code}: {outcome.error}", pks=[segment.pk])
+    stored: dict[int, tuple[str, float]] = {}
+    try:
+        for outcome in result.segments:
+            if outcome.wav is not None:
+                segment = by_index[outcome.index]
+                stored[segment.pk] = (segment_audio_write(segment, outcome.wav), outcome.duration)
+    except OSError as exc:  # a full disk, say
+        answer_lost_record(job=job, engine=engine, claim=claim, result=result, error=f"Audio not stored: {exc}")
+        claim_release(claim, f"The audio could not be stored ({exc}); it is made again.")
+        return
+    price = engine.price_per_hour(result.call.instance_id)  # may ask Vast's console: before the transaction
+    until_committed(
+        lambda: batch_commit(job=job, engine=engine, claim=claim, result=result, stored=stored, price=price)
+    )
+
+
+def batch_commit(*, job: SynthesisJob, engine: Engine, claim: Claim, result: BatchResult, stored: dict, price) -> None:
+    """The worker request, its ledger line and the segments' states, all or nothing."""
+    with transaction.atomic():
+        if not claim_held(claim):  # the lease ran out meanwhile and the segments went again
+            answer_lost_record(job=job, engine=engine, claim=claim, result=result, error="The claim expired first.")
+            transaction.on_commit(lambda: audio_files_delete(stored))
+            return
+        claim_store(claim, stored)
+        for outcome in result.segments:
+            if outcome.wav is None:
+                pk = next(segment.pk for segment in claim.segments if segment.index == outcome.index)
+                claim_release(claim, f"{outcome.code}: {outcome.error}", pks=[pk])
+        work_record(
+            engine_name=engine.name,
+            call=result.call,
+            price_per_hour=price,
+            account_id=job.account_id,
+            job_public_id=job.public_id,
+            segment_indexes=[segment.index for segment in claim.segments],
+            characters=sum(len(segment.text) for segment in claim.segments),
+            gpu_seconds=result.gpu_seconds,
+            audio_seconds=result.audio_seconds,
+        )
+        job_transition(job, Status.PROCESSING, from_=(Status.QUEUED,), waiting_since=None)
+
+
+def audio_files_delete(stored: dict[int, tuple[str, float]]) -> None:
+    for name, _ in stored.values():
+        Segment.audio.field.storage.delete(name)
+
+
+def until_committed(write) -> None:
+    """Run a database write, waiting out a database that went away for DATABASE_PATIENCE_SECONDS."""
+    deadline = time.monotonic() + DATABASE_PATIENCE_SECONDS
+    delay = 0.5
+    while True:
+        try:
+            return write()
+        except (OperationalError, InterfaceError):
+            if time.monotonic() + delay > deadline:
+                raise
+            connection.close()  # a broken connection is never reused
+            time.sleep(delay)
+            delay = min(delay * 2, 10)
 
 
 def job_stop_for_budget(*, job: SynthesisJob, state: BudgetState) -> None:

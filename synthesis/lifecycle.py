@@ -7,11 +7,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from common.errors import Conflict
 from synthesis.intake import job_admit, job_enqueue
-from synthesis.models import SynthesisJob
+from synthesis.models import Segment, SynthesisJob
 from synthesis.segments import segments_requeue, segments_unfinished, segments_unsent_cancel
 from synthesis.states import Status, job_touch, job_transition
 
@@ -58,13 +59,23 @@ def job_retry(*, job: SynthesisJob) -> SynthesisJob:
 
 
 def jobs_requeue_stalled() -> int:
-    """Enqueue jobs whose work stopped: a worker died holding a lease, or a message was lost."""
-    stale = timezone.now() - timedelta(seconds=settings.TTS_CLAIM_LEASE_SECONDS)
-    # Work left, a claim whose worker died, or every segment ready but the job never closed:
-    # the task sorts out which, and does nothing for a job whose claims are still leased.
-    jobs = SynthesisJob.objects.filter(status__in=SynthesisJob.UNFINISHED, updated_at__lt=stale)
+    """Enqueue jobs whose work stopped: a task died (its lease has run out), or a message was lost.
+
+    A job is stalled when it has not moved for TTS_STALL_SECONDS and no segment is under a live
+    lease: a run waiting for a worker moves the job at every poll, and one sending a batch holds
+    its lease, so neither gets a twin. The run that starts sorts out what is left.
+    """
+    now = timezone.now()
+    live_claims = Segment.objects.filter(
+        job=OuterRef("pk"),
+        status=Segment.Status.PROCESSING,
+        claimed_at__gte=now - timedelta(seconds=settings.TTS_CLAIM_LEASE_SECONDS),
+    )
+    stalled = SynthesisJob.objects.filter(
+        status__in=SynthesisJob.UNFINISHED, updated_at__lt=now - timedelta(seconds=settings.TTS_STALL_SECONDS)
+    ).exclude(Exists(live_claims))
     count = 0
-    for job in jobs:
+    for job in stalled:
         job_enqueue(job)
         job_touch(job)
         count += 1

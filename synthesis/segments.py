@@ -1,9 +1,11 @@
 """A segment's way through the GPU: claimed under a lease, then ready, released or failed.
 
-A claim is a conditional UPDATE that records a claim token and time: only rows still queued (or
-whose lease ran out, their task having died) change, and only the claimer's token marks them, so
-a redelivered task never sends a segment twice. Every later write names the token, so a task
-whose lease ran out cannot overwrite the segment's new owner.
+A claim is a conditional UPDATE that records a claim token and time: only rows still queued
+change, and only the claimer's token marks them, so a redelivered task never sends a segment
+twice. A claim is a lease: a task waiting for a worker renews it, and one whose lease ran out
+(its task stopped) is settled before the next claim: queued again, or failed once out of
+attempts. Every later write names the token, so a task whose lease ran out cannot overwrite the
+segment's new owner.
 """
 
 import uuid
@@ -13,9 +15,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
+from engines.base import WorkerCall
+from engines.records import worker_request_record
 from synthesis.models import Segment, SynthesisJob
 
 
@@ -30,21 +34,54 @@ class Claim:
 
 
 def segments_claim(*, job: SynthesisJob) -> Claim:
-    """Claim the next segments to send, in reading order. A job's first claim takes one segment,
-    so a reader hears the start early; later claims take TTS_BATCH_SEGMENTS."""
-    now = timezone.now()
-    claimable = Q(status=Segment.Status.QUEUED) | Q(
-        status=Segment.Status.PROCESSING, claimed_at__lt=now - timedelta(seconds=settings.TTS_CLAIM_LEASE_SECONDS)
-    )
+    """Claim the next queued segments to send, in reading order. A job's first claim takes one
+    segment, so a reader hears the start early; later claims take TTS_BATCH_SEGMENTS."""
+    claims_expired_settle(job=job)
     started = job.segments.exclude(status=Segment.Status.QUEUED).exists()
     size = settings.TTS_BATCH_SEGMENTS if started else 1
     token = uuid.uuid4()
     with transaction.atomic():
-        candidates = list(job.segments.filter(claimable).order_by("index").values_list("pk", flat=True)[:size])
-        Segment.objects.filter(claimable, pk__in=candidates).update(
-            status=Segment.Status.PROCESSING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
+        queued = job.segments.filter(status=Segment.Status.QUEUED)
+        candidates = list(queued.order_by("index").values_list("pk", flat=True)[:size])
+        Segment.objects.filter(pk__in=candidates, status=Segment.Status.QUEUED).update(
+            status=Segment.Status.PROCESSING, claim_token=token, claimed_at=timezone.now(), attempts=F("attempts") + 1
         )
     return Claim(token, list(Segment.objects.filter(claim_token=token).order_by("index")))
+
+
+def claims_expired_settle(*, job: SynthesisJob) -> None:
+    """Claims whose lease ran out belong to a task that stopped before it stored an answer.
+
+    Each is recorded as a worker request whose answer was lost (a GPU may have worked on it), and
+    its segments queue again, or fail once out of attempts: a lasting fault does not resend them
+    every lease period.
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.TTS_CLAIM_LEASE_SECONDS)
+    expired = job.segments.filter(status=Segment.Status.PROCESSING, claimed_at__lt=cutoff)
+    for token in set(expired.values_list("claim_token", flat=True)):
+        with transaction.atomic():
+            rows = expired.filter(claim_token=token)
+            pieces = list(rows.values_list("index", "text"))
+            error = "The task sending these segments stopped before it stored an answer."
+            limit = settings.TTS_SEGMENT_MAX_ATTEMPTS
+            settled = rows.filter(attempts__gte=limit).update(
+                status=Segment.Status.ERROR, error=error, claim_token=None
+            )
+            settled += rows.filter(attempts__lt=limit).update(
+                status=Segment.Status.QUEUED, claim_token=None, claimed_at=None
+            )
+            if not settled:
+                continue  # another run settled it first
+            worker_request_record(
+                engine_name=job.engine,
+                call=WorkerCall(),
+                price_per_hour=None,
+                job_public_id=job.public_id,
+                segment_indexes=[index for index, _ in pieces],
+                characters=sum(len(text) for _, text in pieces),
+                error=error,
+                answer_lost=True,
+            )
 
 
 def claim_renew(claim: Claim) -> None:
@@ -76,13 +113,24 @@ def claim_release(claim: Claim, error: str, pks: list[int] | None = None) -> Non
         claimed.update(status=Segment.Status.QUEUED, error=error, claim_token=None, claimed_at=None)
 
 
-def segment_store_audio(*, segment: Segment, claim: Claim, wav: bytes, duration: float) -> None:
+def segment_audio_write(segment: Segment, wav: bytes) -> str:
+    """Store a segment's WAV as a file of its own (a name never reused); its stored name."""
     segment.audio.save(f"{segment.index:05d}.wav", ContentFile(wav), save=False)
-    stored = claim.rows.filter(pk=segment.pk).update(
-        status=Segment.Status.READY, audio=segment.audio.name, duration=duration, error="", claim_token=None
-    )
-    if not stored:  # the lease ran out and another task has it now; its answer will do
-        segment.audio.delete(save=False)
+    return segment.audio.name
+
+
+def claim_held(claim: Claim) -> bool:
+    """Whether every claimed segment is still ours: not when the lease ran out and another run
+    took them (its answer will do)."""
+    return claim.rows.count() == len(claim.segments)
+
+
+def claim_store(claim: Claim, stored: dict[int, tuple[str, float]]) -> None:
+    """Mark the claimed segments whose audio is stored ready."""
+    for pk, (name, duration) in stored.items():
+        claim.rows.filter(pk=pk).update(
+            status=Segment.Status.READY, audio=name, duration=duration, error="", claim_token=None
+        )
 
 
 def segments_unsent_cancel(job: SynthesisJob) -> None:

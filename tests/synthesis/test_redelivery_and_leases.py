@@ -97,3 +97,21 @@ def test_a_job_making_progress_is_not_requeued(gpu_worker, owner, settings):
     synthesize_job(job.pk)
 
     assert lifecycle.jobs_requeue_stalled() == 0
+
+
+def test_a_job_whose_task_message_was_lost_is_requeued_within_a_minute(owner, django_capture_on_commit_callbacks):
+    job = intake.job_create(account=owner.account, text="The broker lost this one.", engine="local")
+    SynthesisJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(seconds=31))
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert lifecycle.jobs_requeue_stalled() == 1
+
+    assert len(callbacks) == 1
+
+
+def test_a_job_whose_batch_is_on_a_gpu_under_its_lease_is_not_requeued(owner, django_capture_on_commit_callbacks):
+    job = intake.job_create(account=owner.account, text="A long batch on a slow GPU.", engine="local")
+    Segment.objects.filter(job=job).update(status=Segment.Status.PROCESSING, claimed_at=timezone.now(), attempts=1)
+    SynthesisJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=3))
+
+    assert lifecycle.jobs_requeue_stalled() == 0

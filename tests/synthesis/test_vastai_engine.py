@@ -86,10 +86,10 @@ def test_a_run_that_waited_its_window_hands_the_wait_on_keeping_its_place_in_the
     vast.fake.waiting_polls = 10_000
     job = intake.job_create(account=owner.account, text="Is anybody out there?", engine="vastai")
 
-    follow_up = dispatch.job_dispatch_next_batch(job_id=job.pk)
-    dispatch.job_dispatch_next_batch(job_id=job.pk, wait_ticket=follow_up.wait_ticket)
+    resume = dispatch.job_dispatch_next_batch(job_id=job.pk)
+    dispatch.job_dispatch_next_batch(job_id=job.pk, wait_ticket=resume.ticket)
 
-    assert follow_up.wait_ticket == vast.fake.route_calls[-1]["request_idx"] > 0
+    assert resume.ticket == vast.fake.route_calls[-1]["request_idx"] > 0
     job.refresh_from_db()
     assert job.status == "queued"
     assert "starting" in job.message
@@ -103,12 +103,12 @@ def test_a_job_waiting_past_the_cold_start_deadline_ends_in_error_and_retry_runs
     vast.fake.waiting_polls = 10_000
     job = intake.job_create(account=owner.account, text="Is anybody out there?", engine="vastai")
 
-    follow_up = dispatch.job_dispatch_next_batch(job_id=job.pk)
+    resume = dispatch.job_dispatch_next_batch(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == "queued"
     assert "starting" in job.message
     time.sleep(3.1)
-    assert dispatch.job_dispatch_next_batch(job_id=job.pk, wait_ticket=follow_up.wait_ticket) is None
+    assert dispatch.job_dispatch_next_batch(job_id=job.pk, wait_ticket=resume.ticket) is None
 
     job.refresh_from_db()
     assert job.status == "error"
