@@ -129,7 +129,10 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_PARSER_CLASSES": ["common.api.JSONParser", "common.api.MultiPartParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.api.AnsweringNegotiation",
+    # The body's `format` of a job is its audio's; no query parameter picks a renderer.
+    "URL_FORMAT_OVERRIDE": None,
     "EXCEPTION_HANDLER": "libread_tts.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
@@ -176,8 +179,14 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"synthesis.tasks.synthesize_job": {"queue": "synthesis"}}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# A job that has not moved for this long, with no live claim, is requeued by beat, which looks
+# as often: a lost task message costs a reader about a minute at most.
+TTS_STALL_SECONDS = env_int("TTS_STALL_SECONDS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
-    "requeue-stalled-jobs": {"task": "synthesis.tasks.requeue_stalled_jobs", "schedule": timedelta(seconds=30)},
+    "requeue-stalled-jobs": {
+        "task": "synthesis.tasks.requeue_stalled_jobs",
+        "schedule": timedelta(seconds=TTS_STALL_SECONDS),
+    },
     "delete-expired-jobs": {"task": "synthesis.tasks.delete_expired_jobs", "schedule": timedelta(hours=1)},
     "reconcile-vastai-charges": {"task": "billing.tasks.reconcile_vastai_charges", "schedule": timedelta(days=1)},
 }
@@ -210,9 +219,6 @@ TTS_VOICE_DATA_MAX_BYTES = env_int("TTS_VOICE_DATA_MAX_BYTES", 10_000_000, minim
 TTS_BATCH_SEGMENTS = env_int("TTS_BATCH_SEGMENTS", 8, minimum=1)
 TTS_SEGMENT_MAX_ATTEMPTS = env_int("TTS_SEGMENT_MAX_ATTEMPTS", 3, minimum=1)
 TTS_WORKER_TIMEOUT = env_float("TTS_WORKER_TIMEOUT", 240.0, minimum=1.0)
-# A job that has not moved for this long, with no live claim, is requeued by beat, which looks
-# every 30 seconds: a lost task message costs a reader well under a minute.
-TTS_STALL_SECONDS = env_int("TTS_STALL_SECONDS", 30, minimum=5)
 # How long a job waits for a GPU worker to become ready (a cold start) before it fails, and how
 # long one task waits of that before it hands the wait to a fresh one (it must end within
 # CELERY_TASK_SOFT_TIME_LIMIT).

@@ -13,5 +13,7 @@ urlpatterns = [
     ),
 ]
 
+handler400 = "libread_tts.errors.bad_request"
+handler403 = "libread_tts.errors.permission_denied"
 handler404 = "libread_tts.errors.not_found"
 handler500 = "libread_tts.errors.server_error"

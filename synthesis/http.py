@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 64 * 1024
@@ -45,7 +45,13 @@ def audio_file_response(request, path: Path, content_type: str, etag: str, filen
     if range_header:
         bounds = byte_range(range_header, size)
         if bounds is None:
-            response = HttpResponse(status=416)
+            response = JsonResponse(
+                {
+                    "error": f"Range {range_header!r} cannot be served from {size} bytes",
+                    "code": "range_not_satisfiable",
+                },
+                status=416,
+            )
             response["Content-Range"] = f"bytes */{size}"
             return response
         first, last = bounds

@@ -145,4 +145,5 @@ def job_admit(*, account: Account, characters: int, job_public_id: str) -> None:
 def job_enqueue(job: SynthesisJob) -> None:
     from synthesis.tasks import synthesize_job
 
-    transaction.on_commit(lambda: synthesize_job.delay(job.pk))
+    # Robust: with the broker down the job is still accepted; requeue_stalled_jobs sends it later.
+    transaction.on_commit(lambda: synthesize_job.delay(job.pk), robust=True)

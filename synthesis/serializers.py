@@ -2,7 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from billing.selectors import job_usage
-from common.fields import StrictCharField
+from common.api import StrictCharField
 from synthesis import audio
 from synthesis.models import Segment, SynthesisJob
 from voices.validation import decode_base64_audio

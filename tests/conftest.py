@@ -1,8 +1,6 @@
-import os
 from dataclasses import dataclass
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 
 from engines import vastai as vastai_engine
@@ -10,7 +8,8 @@ from gpu_worker.testing.processes import alive_and, free_port, running, wait_unt
 from gpu_worker.testing.pyworker import pyworker_env
 from libread_tts.celery import app as celery_app
 from tests.support.fake_vast import ACCOUNT_KEY, ENDPOINT_ID, FakeVast
-from tests.support.service import client_for, worker_database_url
+from tests.support.service import client_for
+from tests.support.stack import celery_worker, service_env
 from tests.support.worker_tap import WorkerTap
 
 pytest_plugins = ["gpu_worker.testing.fixtures"]
@@ -65,22 +64,14 @@ def vast(vast_stack, settings):
 def celery_worker_process(django_db_setup, django_db_blocker, worker_tap, vast_stack, tmp_path_factory):
     """A real Celery worker on the test database and broker, with both engines' workers."""
     with django_db_blocker.unblock():
-        database_url = worker_database_url()
+        env = service_env(
+            GPU_WORKER_URL=worker_tap.url,
+            VASTAI_ROUTE_URL=vast_stack.fake.url,
+            VASTAI_CONSOLE_URL=vast_stack.fake.url,
+            **VASTAI_TEST_SETTINGS,
+        )
     celery_app.control.purge()
-    log_path = tmp_path_factory.mktemp("celery") / "worker.out"
-    env = {
-        "DJANGO_SETTINGS_MODULE": "libread_tts.test_settings",
-        "DATABASE_URL": database_url,
-        "GPU_WORKER_URL": worker_tap.url,
-        "TTS_VAR_DIR": os.environ.get("TTS_VAR_DIR", str(settings.VAR_DIR)),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "VASTAI_ROUTE_URL": vast_stack.fake.url,
-        "VASTAI_CONSOLE_URL": vast_stack.fake.url,
-        **VASTAI_TEST_SETTINGS,
-    }
-    command = ["-m", "celery", "-A", "libread_tts", "worker", "-Q", "synthesis,default", "-c", "2", "-l", "info"]
-    with running(command, env, log_path) as process:
-        wait_until(alive_and(lambda: b"ready." in log_path.read_bytes(), process, log_path), 60, what="celery")
+    with celery_worker(env, tmp_path_factory.mktemp("celery") / "worker.out") as process:
         yield process
 
 

@@ -1,12 +1,11 @@
 from django.conf import settings
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.throttling import ApiKeyWriteThrottle
+from common.api import StrictCharField
 from common.errors import NotFound, TooLarge
-from common.fields import StrictCharField
 from voices import services
 from voices.models import Voice
 from voices.presets import voice_list
@@ -66,7 +65,6 @@ class VoiceUpdateInput(VoiceFields):
 
 
 class VoiceCollectionApi(APIView):
-    parser_classes = [JSONParser, MultiPartParser]
     throttle_classes = [ApiKeyWriteThrottle]
     throttle_scope = "voice_upload"
 

@@ -49,7 +49,8 @@ def voice_create(
 def voice_prompt_enqueue(voice: Voice) -> None:
     from voices.tasks import build_voice_prompt
 
-    transaction.on_commit(lambda: build_voice_prompt.delay(voice.pk))
+    # Robust: with the broker down the voice is still stored; its first job builds the prompt.
+    transaction.on_commit(lambda: build_voice_prompt.delay(voice.pk), robust=True)
 
 
 def voice_for_inline_clone(*, account: Account, reference: Reference, ref_text: str = "") -> Voice:
