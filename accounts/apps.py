@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts and API keys"
+
+    def ready(self) -> None:
+        from accounts.models import Account, ApiKey
+        from accounts.recent import forget_on_change
+
+        forget_on_change(Account, ApiKey)

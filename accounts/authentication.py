@@ -6,6 +6,7 @@ from django.conf import settings
 from rest_framework import authentication, exceptions
 
 from accounts.models import Account, ApiKey
+from accounts.recent import recent
 from accounts.services import account_get_or_create, api_key_mark_used
 
 
@@ -25,21 +26,24 @@ def active(client: Client) -> Client:
     return client
 
 
+def api_key_find(digest: str) -> ApiKey | None:
+    return ApiKey.objects.select_related("account").filter(digest=digest, revoked_at__isnull=True).first()
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request) -> tuple[Client, ApiKey | None] | None:
         header = authentication.get_authorization_header(request).decode(errors="replace")
         if not header:
             if settings.TTS_ANONYMOUS_ACCOUNT:
-                return active(Client(account_get_or_create(name=settings.TTS_ANONYMOUS_ACCOUNT), None)), None
+                name = settings.TTS_ANONYMOUS_ACCOUNT
+                account = recent.get(("account", name), lambda: account_get_or_create(name=name))
+                return active(Client(account, None)), None
             return None
         scheme, _, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise exceptions.AuthenticationFailed("Use Authorization: Bearer <API key>")
-        api_key = (
-            ApiKey.objects.select_related("account")
-            .filter(digest=ApiKey.digest_of(key.strip()), revoked_at__isnull=True)
-            .first()
-        )
+        digest = ApiKey.digest_of(key.strip())
+        api_key = recent.get(("key", digest), lambda: api_key_find(digest))
         if api_key is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key")
         api_key_mark_used(api_key=api_key)

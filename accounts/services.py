@@ -6,8 +6,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account, ApiKey
+from accounts.recent import recent
 
 KEY_PREFIX = "lrt_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def account_get_or_create(*, name: str) -> Account:
@@ -24,15 +26,21 @@ def api_key_create(*, account: Account, name: str = "") -> tuple[ApiKey, str]:
 
 
 def api_key_mark_used(*, api_key: ApiKey) -> None:
-    """Record when the key was last used, at most once a minute: polling must not mean a write each time."""
+    """Record when the key was last used, at most once a minute: a poll writes nothing, and the
+    key at hand (the one authentication keeps) says whether a minute has passed."""
     now = timezone.now()
-    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - timedelta(minutes=1))
+    if api_key.last_used_at is not None and api_key.last_used_at > now - LAST_USED_RESOLUTION:
+        return
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
     ApiKey.objects.filter(stale, pk=api_key.pk).update(last_used_at=now)
+    api_key.last_used_at = now
 
 
 def api_key_revoke(*, api_key: ApiKey) -> None:
     ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    recent.clear()
 
 
 def api_key_activate(*, api_key: ApiKey) -> None:
     ApiKey.objects.filter(pk=api_key.pk).update(revoked_at=None)
+    recent.clear()

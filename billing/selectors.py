@@ -35,22 +35,6 @@ class DayBar:
         return self.work_y - self.overhead_height
 
 
-def job_usage(job_public_id: str) -> dict:
-    """What the job's worker requests used and cost, summed from its ledger lines."""
-    totals = UsageRecord.objects.filter(worker_request__job_public_id=job_public_id).aggregate(
-        characters=Sum("worker_request__characters", default=0),
-        audio_seconds=Sum("audio_seconds", default=ZERO),
-        gpu_seconds=Sum("gpu_seconds", default=ZERO),
-        cost_usd=Sum("cost_usd", default=ZERO),
-    )
-    return {
-        "characters": totals["characters"],
-        "audio_seconds": float(totals["audio_seconds"]),
-        "gpu_seconds": float(totals["gpu_seconds"]),
-        "cost_usd": float(totals["cost_usd"]),
-    }
-
-
 def spend_summary(lines: QuerySet[UsageRecord]) -> dict:
     """Totals of the given ledger lines (the admin's filtered list), for the Spend page."""
     totals = lines.aggregate(

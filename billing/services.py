@@ -31,8 +31,9 @@ def work_record(
     gpu_seconds: float | None = None,
     audio_seconds: float = 0.0,
     error: str = "",
-) -> WorkerRequest:
-    """Record a request that reached a GPU worker and bill it to the account: both, or neither."""
+) -> UsageRecord | None:
+    """Record a request that reached a GPU worker and bill it to the account: both, or neither.
+    The ledger line, or None for a request refused before any GPU work."""
     with transaction.atomic():
         worker_request = worker_request_record(
             engine_name=engine_name,
@@ -44,8 +45,7 @@ def work_record(
             gpu_seconds=gpu_seconds,
             error=error,
         )
-        usage_record_work(worker_request=worker_request, account_id=account_id, audio_seconds=audio_seconds)
-    return worker_request
+        return usage_record_work(worker_request=worker_request, account_id=account_id, audio_seconds=audio_seconds)
 
 
 def usage_record_work(*, worker_request: WorkerRequest, account_id: int, audio_seconds: float) -> UsageRecord | None:

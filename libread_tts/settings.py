@@ -159,6 +159,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # The exchange tables; kombu's default is ./control, in whatever directory a process starts.
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # kombu polls the folder once a second by default: a job's every batch would wait for it.
+        "polling_interval": 0.05,
     }
 else:
     # Redis redelivers a message nobody acknowledged within this many seconds; it must exceed
@@ -227,6 +229,9 @@ TTS_COLD_START_POLL_WINDOW = env_float("TTS_COLD_START_POLL_WINDOW", 120.0, mini
 TTS_JOB_RETENTION_HOURS = env_int("TTS_JOB_RETENTION_HOURS", 72, minimum=1)
 TTS_RETRY_AFTER_SECONDS = env_int("TTS_RETRY_AFTER_SECONDS", 1, minimum=1)
 TTS_ANONYMOUS_ACCOUNT = env("TTS_ANONYMOUS_ACCOUNT")
+# How long a web process keeps an API key it looked up: a revoked key may work that much longer
+# in other processes. 0 looks every key up on every request.
+TTS_API_KEY_CACHE_SECONDS = env_int("TTS_API_KEY_CACHE_SECONDS", 10)
 TTS_MAX_ACTIVE_JOBS = env_int("TTS_MAX_ACTIVE_JOBS", 100, minimum=1)
 # Per key. Polling is never throttled: LibRead polls every job every 500 ms.
 TTS_JOB_CREATE_RATE = env("TTS_JOB_CREATE_RATE") or "120/min"

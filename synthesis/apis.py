@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+from django.utils.http import http_date
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -13,7 +14,7 @@ from accounts.throttling import ApiKeyWriteThrottle
 from common.errors import Conflict, InvalidInput
 from engines.registry import engine_names, get_engine
 from synthesis import audio, intake, lifecycle
-from synthesis.http import audio_file_response
+from synthesis.http import audio_file_response, matches, not_modified
 from synthesis.models import Segment, SynthesisJob
 from synthesis.selectors import job_get, segment_get
 from synthesis.serializers import JobCreateInput, job_json
@@ -25,6 +26,15 @@ def not_ready(job: SynthesisJob, what: str) -> Response:
         status=status.HTTP_202_ACCEPTED,
         headers={"Retry-After": str(settings.TTS_RETRY_AFTER_SECONDS)},
     )
+
+
+def job_validators(job: SynthesisJob) -> dict[str, str]:
+    """Every change to a job or its segments moves its updated_at (synthesis/segments.py)."""
+    return {
+        "ETag": f'"{job.public_id}.{job.updated_at.timestamp():.6f}"',
+        "Last-Modified": http_date(job.updated_at.timestamp()),
+        "Cache-Control": "private, no-cache",
+    }
 
 
 class JobCollectionApi(APIView):
@@ -55,7 +65,12 @@ class JobCollectionApi(APIView):
 
 class JobDetailApi(APIView):
     def get(self, request, job_id: str):
-        return Response(job_json(job_get(account=request.user.account, public_id=job_id)))
+        """The job's JSON, or 304 while the poller's ETag is still the job's: one query, no document built."""
+        job = job_get(account=request.user.account, public_id=job_id)
+        validators = job_validators(job)
+        if matches(request, validators["ETag"]):
+            return not_modified(validators)
+        return Response(job_json(job), headers=validators)
 
     def delete(self, request, job_id: str):
         job = job_get(account=request.user.account, public_id=job_id)

@@ -55,7 +55,7 @@ from synthesis.segments import (
     segments_unsent_cancel,
     segments_unsent_fail,
 )
-from synthesis.states import Status, job_touch, job_transition, once
+from synthesis.states import Status, job_touch, job_transition, job_usage_add, once
 from voices.prompts import voice_prompt_build, voice_prompt_for
 
 COLD_START_MESSAGE = "Waiting for a GPU worker to start; synthesis begins when one is ready."
@@ -151,18 +151,22 @@ def worker_request_bill(
     call = result.call if result else error.call
     if call is None:
         return
-    work_record(
-        engine_name=engine.name,
-        call=call,
-        price_per_hour=engine.price_per_hour(call.instance_id),
-        account_id=job.account_id,
-        job_public_id=job.public_id,
-        segment_indexes=[segment.index for segment in segments],
-        characters=sum(len(segment.text) for segment in segments),
-        gpu_seconds=result.gpu_seconds if result else None,
-        audio_seconds=result.audio_seconds if result else 0.0,
-        error=str(error) if error else "",
-    )
+    price = engine.price_per_hour(call.instance_id)  # may ask Vast's console: before the transaction
+    with transaction.atomic():
+        line = work_record(
+            engine_name=engine.name,
+            call=call,
+            price_per_hour=price,
+            account_id=job.account_id,
+            job_public_id=job.public_id,
+            segment_indexes=[segment.index for segment in segments],
+            characters=sum(len(segment.text) for segment in segments),
+            gpu_seconds=result.gpu_seconds if result else None,
+            audio_seconds=result.audio_seconds if result else 0.0,
+            error=str(error) if error else "",
+        )
+        if line is not None:
+            job_usage_add(job, line)
 
 
 def answer_lost_record(*, job: SynthesisJob, engine: Engine, claim: Claim, result: BatchResult, error: str) -> None:
@@ -231,7 +235,7 @@ def batch_commit(*, job: SynthesisJob, engine: Engine, claim: Claim, result: Bat
             if outcome.wav is None:
                 pk = next(segment.pk for segment in claim.segments if segment.index == outcome.index)
                 claim_release(claim, f"{outcome.code}: {outcome.error}", pks=[pk])
-        work_record(
+        line = work_record(
             engine_name=engine.name,
             call=result.call,
             price_per_hour=price,
@@ -242,6 +246,7 @@ def batch_commit(*, job: SynthesisJob, engine: Engine, claim: Claim, result: Bat
             gpu_seconds=result.gpu_seconds,
             audio_seconds=result.audio_seconds,
         )
+        job_usage_add(job, line)
         job_transition(job, Status.PROCESSING, from_=(Status.QUEUED,), waiting_since=None)
 
 

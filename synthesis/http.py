@@ -34,12 +34,23 @@ def byte_range(header: str, size: int) -> tuple[int, int] | None:
     return (start, end) if start <= end and start < size else None
 
 
+def matches(request, etag: str) -> bool:
+    """Whether the request's If-None-Match names this (strong, quoted) ETag, weakly or not."""
+    tags = [tag.strip().removeprefix("W/") for tag in request.headers.get("If-None-Match", "").split(",")]
+    return etag in tags or "*" in tags
+
+
+def not_modified(validators: dict[str, str]) -> HttpResponse:
+    response = HttpResponse(status=304)
+    for name, value in validators.items():
+        response[name] = value
+    return response
+
+
 def audio_file_response(request, path: Path, content_type: str, etag: str, filename: str) -> HttpResponse:
     etag = f'"{etag}"'
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponse(status=304)
-        response["ETag"] = etag
-        return response
+    if matches(request, etag):
+        return not_modified({"ETag": etag})
     size = path.stat().st_size
     range_header = request.headers.get("Range")
     if range_header:

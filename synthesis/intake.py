@@ -16,6 +16,7 @@ from billing.budgets import budget_admit
 from common.errors import InvalidInput, LimitReached, NotConfigured, NotFound, TooLarge
 from engines.registry import engine_names, get_engine
 from synthesis.models import Segment, SynthesisJob, new_public_id
+from synthesis.runs import job_enqueue
 from synthesis.segmentation import split_text
 from voices.models import Voice
 from voices.presets import language_normalized, voice_names
@@ -140,10 +141,3 @@ def job_admit(*, account: Account, characters: int, job_public_id: str) -> None:
             "too_many_active_jobs",
         )
     budget_admit(account=account, characters=characters, job_public_id=job_public_id)
-
-
-def job_enqueue(job: SynthesisJob) -> None:
-    from synthesis.tasks import synthesize_job
-
-    # Robust: with the broker down the job is still accepted; requeue_stalled_jobs sends it later.
-    transaction.on_commit(lambda: synthesize_job.delay(job.pk), robust=True)

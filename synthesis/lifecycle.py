@@ -11,8 +11,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from common.errors import Conflict
-from synthesis.intake import job_admit, job_enqueue
+from synthesis.intake import job_admit
 from synthesis.models import Segment, SynthesisJob
+from synthesis.runs import job_enqueue
 from synthesis.segments import segments_requeue, segments_unfinished, segments_unsent_cancel
 from synthesis.states import Status, job_touch, job_transition
 
@@ -50,7 +51,7 @@ def job_retry(*, job: SynthesisJob) -> SynthesisJob:
         rerun = segments_unfinished(job)
         characters = sum(len(text) for text in rerun.values_list("text", flat=True))
         job_admit(account=job.account, characters=characters, job_public_id=job.public_id)
-        segments_requeue(rerun)
+        segments_requeue(job, rerun)
         if not job_transition(job, Status.PROCESSING, from_=RETRYABLE, audio="", duration=None, waiting_since=None):
             raise Conflict("Job changed while it was being retried; look at it again", "not_retryable")
         job_enqueue(job)

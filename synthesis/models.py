@@ -57,6 +57,12 @@ class SynthesisJob(models.Model):
     audio = models.FileField(upload_to=job_audio_path, blank=True)
     duration = models.FloatField(null=True, blank=True)
 
+    # The sums of the job's ledger lines, added as each is written: a poll reads, never sums.
+    usage_characters = models.PositiveIntegerField(default=0)
+    usage_audio_seconds = models.DecimalField(max_digits=12, decimal_places=3, default=0)
+    usage_gpu_seconds = models.DecimalField(max_digits=12, decimal_places=3, default=0)
+    usage_cost_usd = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)

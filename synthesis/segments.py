@@ -6,6 +6,9 @@ twice. A claim is a lease: a task waiting for a worker renews it, and one whose 
 (its task stopped) is settled before the next claim: queued again, or failed once out of
 attempts. Every later write names the token, so a task whose lease ran out cannot overwrite the
 segment's new owner.
+
+Every write to a job's segments moves the job's ``updated_at``, which its ETag is made of, so a
+poller's ``If-None-Match`` never hides a change.
 """
 
 import uuid
@@ -21,10 +24,12 @@ from django.utils import timezone
 from engines.base import WorkerCall
 from engines.records import worker_request_record
 from synthesis.models import Segment, SynthesisJob
+from synthesis.states import job_touch
 
 
 @dataclass(frozen=True)
 class Claim:
+    job: SynthesisJob
     token: uuid.UUID
     segments: list[Segment]
 
@@ -46,7 +51,8 @@ def segments_claim(*, job: SynthesisJob) -> Claim:
         Segment.objects.filter(pk__in=candidates, status=Segment.Status.QUEUED).update(
             status=Segment.Status.PROCESSING, claim_token=token, claimed_at=timezone.now(), attempts=F("attempts") + 1
         )
-    return Claim(token, list(Segment.objects.filter(claim_token=token).order_by("index")))
+    job_touch(job)
+    return Claim(job, token, list(Segment.objects.filter(claim_token=token).order_by("index")))
 
 
 def claims_expired_settle(*, job: SynthesisJob) -> None:
@@ -72,6 +78,7 @@ def claims_expired_settle(*, job: SynthesisJob) -> None:
             )
             if not settled:
                 continue  # another run settled it first
+            job_touch(job)
             worker_request_record(
                 engine_name=job.engine,
                 call=WorkerCall(),
@@ -92,15 +99,18 @@ def claim_renew(claim: Claim) -> None:
 def claim_unsend(claim: Claim) -> None:
     """Nothing was sent (no worker was ready): the segments queue again without spending an attempt."""
     claim.rows.update(status=Segment.Status.QUEUED, attempts=F("attempts") - 1, claim_token=None, claimed_at=None)
+    job_touch(claim.job)
 
 
 def claim_cancel(claim: Claim) -> None:
     """The job closed while its batch waited: the batch is never sent."""
     claim.rows.update(status=Segment.Status.CANCELED, claim_token=None)
+    job_touch(claim.job)
 
 
 def claim_fail(claim: Claim, error: str) -> None:
     claim.rows.update(status=Segment.Status.ERROR, error=error, claim_token=None)
+    job_touch(claim.job)
 
 
 def claim_release(claim: Claim, error: str, pks: list[int] | None = None) -> None:
@@ -111,6 +121,7 @@ def claim_release(claim: Claim, error: str, pks: list[int] | None = None) -> Non
             status=Segment.Status.ERROR, error=error, claim_token=None
         )
         claimed.update(status=Segment.Status.QUEUED, error=error, claim_token=None, claimed_at=None)
+        job_touch(claim.job)
 
 
 def segment_audio_write(segment: Segment, wav: bytes) -> str:
@@ -131,14 +142,17 @@ def claim_store(claim: Claim, stored: dict[int, tuple[str, float]]) -> None:
         claim.rows.filter(pk=pk).update(
             status=Segment.Status.READY, audio=name, duration=duration, error="", claim_token=None
         )
+    job_touch(claim.job)
 
 
 def segments_unsent_cancel(job: SynthesisJob) -> None:
     job.segments.filter(status=Segment.Status.QUEUED).update(status=Segment.Status.CANCELED)
+    job_touch(job)
 
 
 def segments_unsent_fail(job: SynthesisJob, error: str) -> None:
     job.segments.filter(status=Segment.Status.QUEUED).update(status=Segment.Status.ERROR, error=error)
+    job_touch(job)
 
 
 def segments_unfinished(job: SynthesisJob):
@@ -146,5 +160,6 @@ def segments_unfinished(job: SynthesisJob):
     return job.segments.filter(status__in=[Segment.Status.ERROR, Segment.Status.CANCELED])
 
 
-def segments_requeue(segments) -> None:
+def segments_requeue(job: SynthesisJob, segments) -> None:
     segments.update(status=Segment.Status.QUEUED, attempts=0, error="", claim_token=None, claimed_at=None)
+    job_touch(job)

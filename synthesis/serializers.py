@@ -1,7 +1,6 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from billing.selectors import job_usage
 from common.api import StrictCharField
 from synthesis import audio
 from synthesis.models import Segment, SynthesisJob
@@ -59,5 +58,10 @@ def job_json(job: SynthesisJob) -> dict:
         "audio_url": reverse("job-audio", args=[job.public_id, job.format]) if complete else None,
         "duration": job.duration,
         "sample_rate": audio.SAMPLE_RATE,
-        "usage": job_usage(job.public_id),
+        "usage": {
+            "characters": job.usage_characters,
+            "audio_seconds": float(job.usage_audio_seconds),
+            "gpu_seconds": float(job.usage_gpu_seconds),
+            "cost_usd": float(job.usage_cost_usd),
+        },
     }

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from billing.budgets import hold_release
+from billing.models import UsageRecord
 from synthesis.models import SynthesisJob
 
 Status = SynthesisJob.Status
@@ -54,3 +55,14 @@ def job_touch(job: SynthesisJob, **fields) -> None:
 def once(field: str, moment) -> Coalesce:
     """An update expression that keeps a timestamp already set, else sets it to ``moment``."""
     return Coalesce(F(field), Value(moment, output_field=DateTimeField()))
+
+
+def job_usage_add(job: SynthesisJob, line: UsageRecord) -> None:
+    """Add a ledger line of the job's to its usage, in the transaction that writes the line."""
+    job_touch(
+        job,
+        usage_characters=F("usage_characters") + line.worker_request.characters,
+        usage_audio_seconds=F("usage_audio_seconds") + line.audio_seconds,
+        usage_gpu_seconds=F("usage_gpu_seconds") + line.gpu_seconds,
+        usage_cost_usd=F("usage_cost_usd") + line.cost_usd,
+    )

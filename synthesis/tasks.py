@@ -8,7 +8,7 @@ themselves, and chain the next run; leases and requeue_stalled_jobs recover a ru
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from synthesis import dispatch, lifecycle
+from synthesis import dispatch, lifecycle, runs
 
 
 @shared_task
@@ -20,7 +20,7 @@ def synthesize_job(job_id: int, wait_ticket: int | None = None) -> None:
         # The lease on the claimed segments runs out and requeue_stalled_jobs picks the job up.
         return
     if resume is not None:
-        synthesize_job.delay(job_id, resume.ticket)
+        runs.run_send(job_id, resume.ticket)
 
 
 @shared_task

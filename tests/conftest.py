@@ -3,6 +3,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import cache
 
+from accounts.recent import recent
 from engines import vastai as vastai_engine
 from gpu_worker.testing.processes import alive_and, free_port, running, wait_until, worker_python
 from gpu_worker.testing.pyworker import pyworker_env
@@ -109,9 +110,11 @@ def gpu_worker(worker_tap, settings):
 
 
 @pytest.fixture(autouse=True)
-def rate_limits_start_fresh():
-    """Rate-limit counters live in the cache (its own Redis database in CI); none carry over."""
+def rate_limits_and_keys_start_fresh():
+    """Rate-limit counters live in the cache (its own Redis database in CI), keys in this process's
+    memory for a while; none carry over from a test whose rows were rolled back."""
     cache.clear()
+    recent.clear()
 
 
 @pytest.fixture(scope="session")
