@@ -16,7 +16,7 @@ from engines.registry import engine_names, get_engine
 from synthesis import audio, intake, lifecycle
 from synthesis.http import audio_file_response, matches, not_modified
 from synthesis.models import Segment, SynthesisJob
-from synthesis.selectors import job_get, segment_get
+from synthesis.selectors import job_for_poll, job_get, segment_get
 from synthesis.serializers import JobCreateInput, job_json
 
 
@@ -66,7 +66,7 @@ class JobCollectionApi(APIView):
 class JobDetailApi(APIView):
     def get(self, request, job_id: str):
         """The job's JSON, or 304 while the poller's ETag is still the job's: one query, no document built."""
-        job = job_get(account=request.user.account, public_id=job_id)
+        job = job_for_poll(account=request.user.account, public_id=job_id)
         validators = job_validators(job)
         if matches(request, validators["ETag"]):
             return not_modified(validators)

@@ -4,6 +4,7 @@ from rest_framework import serializers
 from common.api import StrictCharField
 from synthesis import audio
 from synthesis.models import Segment, SynthesisJob
+from synthesis.selectors import segments_for_poll
 from voices.validation import decode_base64_audio
 
 
@@ -39,7 +40,7 @@ def segment_json(segment: Segment, job: SynthesisJob) -> dict:
 
 
 def job_json(job: SynthesisJob) -> dict:
-    segments = list(job.segments.all())
+    segments = segments_for_poll(job)
     ready = [segment for segment in segments if segment.status == Segment.Status.READY]
     complete = job.status == SynthesisJob.Status.COMPLETE
     return {

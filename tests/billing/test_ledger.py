@@ -84,6 +84,18 @@ def test_a_worker_still_loading_its_models_bills_nothing(live_worker, owner):
     assert_usage_is_the_sum_of_the_ledger(job)
 
 
+def test_usage_is_the_ledgers_sum_after_a_failed_request_and_its_retry(live_worker, owner):
+    live_worker.fail_next(1, 500, {"status": "error", "error": "CUDA hiccup", "code": "internal"})
+
+    job = wait_for_job(owner, owner.post(JOBS, {"text": "Second time lucky."}, format="json").json()["job_id"])
+
+    statuses = sorted(line.worker_request.http_status for line in UsageRecord.objects.filter(
+        worker_request__job_public_id=job["job_id"]
+    ))  # fmt: skip
+    assert statuses == [200, 500]
+    assert_usage_is_the_sum_of_the_ledger(job)
+
+
 def test_a_redelivered_task_writes_no_second_line(live_worker, owner):
     job_id = owner.post(JOBS, {"text": CHAPTER}, format="json").json()["job_id"]
     job = SynthesisJob.objects.get(public_id=job_id)
