@@ -55,10 +55,10 @@ format: install
 run: install
 	$(BIN)/python manage.py run_local
 
+# The GPU worker's serving figures through its HTTP API: the 0.6B and 1.7B geometries on a GPU,
+# the tiny checkpoints on CPU. Writes var/bench/bench.json and bench.md (docs/benchmarks.md).
 bench: $(WORKER_INSTALLED)
-	$(WORKER_BIN)/python -m gpu_worker.testing.tiny_model var/models/tiny-base --kind base
-	$(WORKER_BIN)/python -m gpu_worker.testing.tiny_model var/models/tiny-custom_voice --kind custom_voice
-	$(WORKER_BIN)/python -m bench.worker_throughput --clone-model var/models/tiny-base --preset-model var/models/tiny-custom_voice
+	$(WORKER_BIN)/python -m bench.gpu_serving
 
 clean:
 	rm -rf $(VENV) $(WORKER_VENV) var .pytest_cache .ruff_cache

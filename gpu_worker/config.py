@@ -14,6 +14,13 @@ FAILED_MARKER = "gpu_worker failed to start:"
 
 SAMPLE_RATE = 24000
 DEFAULT_CLONE_MODEL = "Qwen/Qwen3-TTS-12Hz-1.7B-Base"
+# auto: few waiting segments are decoded one at a time on graphs, more as one batched call.
+DECODER_MODES = ("auto", "graphs", "batched")
+# Published for 1.7B on an H100: one graph-decoded stream at 3.30x real time, one stock stream at
+# 0.44x. A stock batch costs about as much per step as one stream while kernel launches dominate,
+# so it overtakes one graph stream from 3.30 / 0.44 = 7.5 items on. docs/benchmarks.md has the
+# command that measures the crossover on a GPU.
+DEFAULT_BATCH_THRESHOLD = 8
 
 
 class ConfigurationError(Exception):
@@ -51,6 +58,13 @@ def env_float(name: str, default: float, minimum: float = 0.0) -> float:
     return value
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env_str(name, default).lower()
+    if value not in choices:
+        raise ConfigurationError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     clone_model: str | None
@@ -63,6 +77,9 @@ class Settings:
     dtype: str | None
     default_speaker: str
     max_batch: int
+    decoder: str
+    batch_threshold: int
+    graph_max_seq_len: int
     max_segments: int
     min_new_tokens: int
     max_new_tokens: int
@@ -87,6 +104,12 @@ class Settings:
             dtype=env_str("TTS_DTYPE"),
             default_speaker=env_str("TTS_DEFAULT_SPEAKER", "Ryan"),
             max_batch=env_int("TTS_MAX_BATCH", 16, minimum=1),
+            decoder=env_choice("TTS_DECODER", "auto", DECODER_MODES),
+            batch_threshold=env_int("TTS_BATCH_THRESHOLD", DEFAULT_BATCH_THRESHOLD, minimum=1),
+            # Above what the service sends: a 300-character segment cloned from a 60 s reference
+            # takes about 1100 positions of prompt and 600 of frame cap, 150 Chinese characters
+            # about 1200 and 1200.
+            graph_max_seq_len=env_int("TTS_GRAPH_MAX_SEQ_LEN", 4096, minimum=256),
             max_segments=env_int("TTS_MAX_SEGMENTS", 64, minimum=1),
             min_new_tokens=env_int("TTS_MIN_NEW_TOKENS", 75, minimum=2),
             max_new_tokens=env_int("TTS_MAX_NEW_TOKENS", 4096, minimum=2),

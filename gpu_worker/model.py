@@ -1,21 +1,23 @@
-"""One loaded Qwen3-TTS model, and generation with the guards every segment goes through.
+"""One loaded Qwen3-TTS model, its decoders, and the guards every segment goes through.
 
-Nothing here knows about HTTP; everything here runs on the model's inference thread.
+Nothing here knows about HTTP or queues; everything here runs on the model's inference thread.
 """
 
-import hashlib
 import io
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
 from gpu_worker import audio
 from gpu_worker.config import SAMPLE_RATE, Settings
+from gpu_worker.decoders import BATCHED, GRAPHS, BatchedDecoder, GraphDecoder
 from gpu_worker.qwen import Qwen3TTSModel, VoiceClonePromptItem
+from gpu_worker.voices import CloneVoice, GenerationVoice, PresetVoice, Utterance
 
 logger = logging.getLogger(__name__)
 
@@ -23,39 +25,12 @@ SAMPLES_PER_FRAME = 1920  # one 12.5 Hz codec frame at 24 kHz
 REFERENCE_TAIL_SECONDS = 0.5  # in-context cloning continues from the reference's last frame
 SERVED_KINDS = ("base", "custom_voice")
 WARM_UP_TEXT = "Hello, and welcome."
+# LibRead's inline clones send the same reference with every request; its prompt is built once.
+PROMPT_CACHE_SIZE = 32
 
 
 class PromptMismatch(ValueError):
     """A voice prompt made by another model: the caller should build a new one with this model."""
-
-
-@dataclass(frozen=True)
-class PresetVoice:
-    speaker: str
-    instruct: str | None = None
-
-    @property
-    def key(self) -> str:
-        return f"preset:{self.speaker}:{self.instruct or ''}"
-
-
-@dataclass(frozen=True, eq=False)
-class CloneVoice:
-    """A cloned voice: a ready prompt, or reference audio to build one from on the inference thread."""
-
-    key: str
-    prompt: VoiceClonePromptItem | None = None
-    reference: tuple[np.ndarray, int] | None = None
-    ref_text: str | None = None
-
-
-GenerationVoice = PresetVoice | CloneVoice
-
-
-@dataclass(frozen=True)
-class Segment:
-    index: int
-    text: str
 
 
 @dataclass
@@ -65,6 +40,8 @@ class SegmentOutcome:
     attempts: int
     error: str | None = None
     code: str | None = None
+    decoder: str = BATCHED
+    batch_size: int = 1  # items in the model call that spoke it
 
     @property
     def frames(self) -> int:
@@ -74,8 +51,11 @@ class SegmentOutcome:
 @dataclass
 class SynthesisResult:
     outcomes: list[SegmentOutcome]
-    batch_size: int
-    seconds: float = field(default=0.0)
+    seconds: float
+
+    @property
+    def batch_size(self) -> int:
+        return max(outcome.batch_size for outcome in self.outcomes)
 
 
 def judge(samples: np.ndarray, cap: int, text: str, max_seconds_per_character: float) -> tuple[str, str] | None:
@@ -93,14 +73,6 @@ def judge(samples: np.ndarray, cap: int, text: str, max_seconds_per_character: f
     return None
 
 
-def reference_key(data: bytes, ref_text: str | None) -> str:
-    return "reference:" + hashlib.sha256(data + b"\0" + (ref_text or "").encode()).hexdigest()
-
-
-def prompt_key(data: bytes) -> str:
-    return "prompt:" + hashlib.sha256(data).hexdigest()
-
-
 class LoadedModel:
     def __init__(self, name: str, tts: Qwen3TTSModel, settings: Settings):
         self.name = name
@@ -109,6 +81,9 @@ class LoadedModel:
         self.kind = tts.model.config.tts_model_type
         self.languages = {"auto", *(tts.get_supported_languages() or [])}
         self.speakers = set(tts.get_supported_speakers() or [])
+        self.batched = BatchedDecoder(tts)
+        self.graphs: GraphDecoder | None = None
+        self._prompts: OrderedDict[str, VoiceClonePromptItem] = OrderedDict()
 
     @classmethod
     def load(cls, name: str, settings: Settings) -> "LoadedModel":
@@ -123,10 +98,31 @@ class LoadedModel:
         model = cls(name, tts, settings)
         if model.kind not in SERVED_KINDS:
             raise ValueError(f"{name} is a {model.kind} model; this worker serves base and custom_voice models")
+        if settings.decoder != BATCHED:
+            model.graphs = model.build_graphs(device)
         logger.info(
-            "loaded %s (%s) on %s as %s in %.1fs", name, model.kind, device, dtype_name, time.monotonic() - started
+            "loaded %s (%s) on %s as %s in %.1fs, decoding on %s",
+            name,
+            model.kind,
+            device,
+            dtype_name,
+            time.monotonic() - started,
+            " and ".join(model.decoders),
         )
         return model
+
+    def build_graphs(self, device: str) -> GraphDecoder | None:
+        try:
+            return GraphDecoder(self.tts, self.settings.graph_max_seq_len)
+        except Exception as exc:  # without CUDA the graph classes fail as they are built
+            if self.settings.decoder == GRAPHS:
+                raise RuntimeError(f"TTS_DECODER=graphs, but no graph path can be built on {device}: {exc}") from exc
+            logger.warning("graph path unavailable on %s (%s); every call is decoded batched", device, exc)
+            return None
+
+    @property
+    def decoders(self) -> list[str]:
+        return [GRAPHS, BATCHED] if self.graphs else [BATCHED]
 
     @property
     def device(self) -> str:
@@ -144,6 +140,7 @@ class LoadedModel:
             "dtype": self.dtype,
             "languages": sorted(self.languages),
             "speakers": sorted(self.speakers),
+            "decoders": self.decoders,
             # Set by gpu_worker.testing.tiny_model: such a model speaks noise.
             "random_weights": bool(getattr(self.tts.model.config, "random_weights", False)),
         }
@@ -155,12 +152,14 @@ class LoadedModel:
         return min(self.settings.max_new_tokens, max(self.settings.min_new_tokens, wanted))
 
     def warm_up(self) -> None:
+        """One real call on each decoder, so the first request pays no first-call costs."""
         if self.kind == "custom_voice":
             voice = PresetVoice(speaker=sorted(self.speakers)[0])
         else:
             tone = 0.3 * np.sin(2 * np.pi * 220 * np.arange(2 * SAMPLE_RATE) / SAMPLE_RATE).astype(np.float32)
             voice = CloneVoice(key="warm-up", reference=(tone, SAMPLE_RATE))
-        self.synthesize(voice, "auto", [Segment(0, WARM_UP_TEXT)], seed=0)
+        for decoder in self.decoders:
+            self.synthesize([Utterance(WARM_UP_TEXT, voice, "auto")], seed=0, decoder=decoder)
 
     def build_prompt(self, samples: np.ndarray, sample_rate: int, ref_text: str | None) -> VoiceClonePromptItem:
         samples = audio.append_silence(samples, sample_rate, REFERENCE_TAIL_SECONDS)
@@ -204,49 +203,52 @@ class LoadedModel:
             ref_text=item.ref_text,
         )
 
-    def synthesize(self, voice: GenerationVoice, language: str, segments: list[Segment], seed: int) -> SynthesisResult:
-        """Generate every segment; retry the ones that fail a guard once, with the next seed."""
+    def synthesize(self, items: list[Utterance], seed: int, decoder: str) -> SynthesisResult:
+        """Speak the items in one model call; retry those that fail a guard once, with the next seed.
+
+        The seed seeds the call, not an item: sampling draws from one random stream for the whole
+        batch, so an item's audio depends on the call it is in.
+        """
         started = time.monotonic()
-        if isinstance(voice, CloneVoice) and voice.prompt is None:
-            samples, sample_rate = voice.reference
-            voice = CloneVoice(key=voice.key, prompt=self.build_prompt(samples, sample_rate, voice.ref_text))
-        outcomes: dict[int, SegmentOutcome] = {}
-        pending = list(segments)
+        items = [replace(item, voice=self.ready_voice(item.voice)) for item in items]
+        caps = [self.frame_cap(item.text) for item in items]
+        chosen = self.decoder_for(decoder, items, caps)
+        outcomes: list[SegmentOutcome | None] = [None] * len(items)
+        pending = list(range(len(items)))
         for attempt in (1, 2):
             if not pending:
                 break
-            caps = [self.frame_cap(segment.text) for segment in pending]
             torch.manual_seed(seed + attempt - 1)
-            wavs, sample_rate = self._generate(voice, language, [s.text for s in pending], max_new_tokens=max(caps))
-            if sample_rate != SAMPLE_RATE:
-                raise RuntimeError(f"model produced {sample_rate} Hz audio, expected {SAMPLE_RATE}")
+            wavs = chosen.generate([items[i] for i in pending], [caps[i] for i in pending])
             still_failing = []
-            for segment, cap, wav in zip(pending, caps, wavs, strict=True):
-                samples = np.asarray(wav, dtype=np.float32)
-                failure = judge(samples, cap, segment.text, self.settings.max_seconds_per_character)
+            for position, samples in zip(pending, wavs, strict=True):
+                failure = judge(samples, caps[position], items[position].text, self.settings.max_seconds_per_character)
+                call = {"attempts": attempt, "decoder": chosen.name, "batch_size": len(items)}
                 if failure is None:
-                    outcomes[segment.index] = SegmentOutcome(segment.index, samples, attempts=attempt)
+                    outcomes[position] = SegmentOutcome(position, samples, **call)
                 else:
                     code, error = failure
-                    logger.warning("segment %s failed on attempt %s: %s", segment.index, attempt, error)
-                    outcomes[segment.index] = SegmentOutcome(segment.index, None, attempt, error=error, code=code)
-                    still_failing.append(segment)
+                    logger.warning("item %s failed on attempt %s: %s", position, attempt, error)
+                    outcomes[position] = SegmentOutcome(position, None, error=error, code=code, **call)
+                    still_failing.append(position)
             pending = still_failing
-        ordered = [outcomes[segment.index] for segment in segments]
-        return SynthesisResult(ordered, batch_size=len(segments), seconds=time.monotonic() - started)
+        return SynthesisResult(outcomes, seconds=time.monotonic() - started)
 
-    def _generate(self, voice: GenerationVoice, language: str, texts: list[str], max_new_tokens: int):
-        if isinstance(voice, PresetVoice):
-            return self.tts.generate_custom_voice(
-                text=texts,
-                speaker=voice.speaker,
-                language=language,
-                instruct=voice.instruct,
-                max_new_tokens=max_new_tokens,
-            )
-        return self.tts.generate_voice_clone(
-            text=texts,
-            language=language,
-            voice_clone_prompt=[voice.prompt],
-            max_new_tokens=max_new_tokens,
-        )
+    def decoder_for(self, name: str, items: list[Utterance], caps: list[int]) -> BatchedDecoder | GraphDecoder:
+        if name == GRAPHS and self.graphs is not None:
+            if all(self.graphs.fits(item, cap) for item, cap in zip(items, caps, strict=True)):
+                return self.graphs
+            logger.info("a prompt and its frame cap do not fit the graphs' static cache; decoding batched")
+        return self.batched
+
+    def ready_voice(self, voice: GenerationVoice) -> GenerationVoice:
+        """The voice with its clone prompt, built from its reference audio once and kept a while."""
+        if not isinstance(voice, CloneVoice) or voice.prompt is not None:
+            return voice
+        if voice.key not in self._prompts:
+            samples, sample_rate = voice.reference
+            self._prompts[voice.key] = self.build_prompt(samples, sample_rate, voice.ref_text)
+            if len(self._prompts) > PROMPT_CACHE_SIZE:
+                self._prompts.popitem(last=False)
+        self._prompts.move_to_end(voice.key)
+        return CloneVoice(key=voice.key, prompt=self._prompts[voice.key])

@@ -11,17 +11,8 @@ import numpy as np
 
 from gpu_worker import audio
 from gpu_worker.config import SAMPLE_RATE, Settings
-from gpu_worker.model import (
-    CloneVoice,
-    GenerationVoice,
-    LoadedModel,
-    PresetVoice,
-    PromptMismatch,
-    Segment,
-    SegmentOutcome,
-    prompt_key,
-    reference_key,
-)
+from gpu_worker.model import LoadedModel, PromptMismatch, SegmentOutcome
+from gpu_worker.voices import CloneVoice, GenerationVoice, PresetVoice, prompt_key, reference_key
 
 CLONE, PRESET = "base", "custom_voice"
 MISSING_MODEL = {
@@ -37,6 +28,12 @@ class RequestError(Exception):
         self.message, self.code, self.status = message, code, status
 
 
+@dataclass(frozen=True)
+class Segment:
+    index: int
+    text: str
+
+
 @dataclass
 class SynthesisRequest:
     model: LoadedModel
@@ -45,6 +42,7 @@ class SynthesisRequest:
     seed: int
     segments: list[Segment]
     batch_form: bool
+    first_audio: bool
 
 
 @dataclass
@@ -194,11 +192,19 @@ def parse_seed(body: dict) -> int:
     return seed
 
 
+def parse_first_audio(body: dict) -> bool:
+    first_audio = body.get("first_audio", False)
+    if type(first_audio) is not bool:
+        raise RequestError("first_audio must be true or false", "invalid_first_audio")
+    return first_audio
+
+
 def parse_synthesis(body: object, models: dict[str, LoadedModel], settings: Settings) -> SynthesisRequest:
     body = require_object(body)
     segments, batch_form = parse_segments(body, settings)
     model, voice = parse_voice(body, models, settings)
-    return SynthesisRequest(model, voice, parse_language(body, model), parse_seed(body), segments, batch_form)
+    language, seed, first_audio = parse_language(body, model), parse_seed(body), parse_first_audio(body)
+    return SynthesisRequest(model, voice, language, seed, segments, batch_form, first_audio)
 
 
 def parse_prompt(body: object, models: dict[str, LoadedModel], settings: Settings) -> PromptRequest:
@@ -216,6 +222,8 @@ def segment_json(outcome: SegmentOutcome) -> dict:
             "error": outcome.error,
             "code": outcome.code,
             "attempts": outcome.attempts,
+            "decoder": outcome.decoder,
+            "batch_size": outcome.batch_size,
         }
     return {
         "index": outcome.index,
@@ -224,4 +232,6 @@ def segment_json(outcome: SegmentOutcome) -> dict:
         "duration": round(len(outcome.samples) / SAMPLE_RATE, 3),
         "frames": outcome.frames,
         "attempts": outcome.attempts,
+        "decoder": outcome.decoder,
+        "batch_size": outcome.batch_size,
     }

@@ -53,7 +53,7 @@ class ModelServer:
                 raise ValueError(f"{name} and {self.models[model.kind].name} are both {model.kind} models")
             model.warm_up()
             self.models[model.kind] = model
-        self.queues = {kind: InferenceQueue(model, self.settings.max_batch) for kind, model in self.models.items()}
+        self.queues = {kind: InferenceQueue(model, self.settings) for kind, model in self.models.items()}
         self.ready = True
 
     def app(self) -> web.Application:
@@ -83,6 +83,8 @@ class ModelServer:
                 "sample_rate": SAMPLE_RATE,
                 "max_length": self.settings.max_length,
                 "max_batch": self.settings.max_batch,
+                "decoder": self.settings.decoder,
+                "batch_threshold": self.settings.batch_threshold,
                 "queue_depth": {kind: queue.depth for kind, queue in self.queues.items()},
             }
         )
@@ -91,7 +93,7 @@ class ModelServer:
         body = await self.read_body(request)
         parsed = protocol.parse_synthesis(body, self.models, self.settings)
         queue = self.queues[parsed.model.kind]
-        result = await queue.synthesize(parsed.voice, parsed.language, parsed.segments, parsed.seed)
+        result = await queue.synthesize(parsed.voice, parsed.language, parsed.segments, parsed.seed, parsed.first_audio)
         common = {
             "sample_rate": SAMPLE_RATE,
             "synthesis_time": round(result.seconds, 3),

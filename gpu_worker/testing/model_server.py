@@ -33,6 +33,7 @@ class ModelServer:
     url: str
     model_log: Path
     checkpoints: dict[str, Path]
+    decoder: str | None = None  # TTS_DECODER, when the test set it
 
     def post(self, path: str, **kwargs) -> httpx.Response:
         return httpx.post(self.url + path, timeout=120, **kwargs)
@@ -47,15 +48,35 @@ def model_server_env(port: int, model_log: Path, clone_model: Path | None, prese
         "TTS_PRESET_MODEL": str(preset_model or ""),
         "CONTAINER_ID": "test-instance-7",
         "HF_HUB_OFFLINE": "1",
+        # Building the static cache's masks takes time per position on CPU; test texts need few.
+        "TTS_GRAPH_MAX_SEQ_LEN": "512",
     }
 
 
-def start_model_server(tmp_path: Path, clone_model: Path | None, preset_model: Path | None, checkpoints):
-    """Generator for a fixture: a running model server, stopped when the fixture ends."""
+def server_module(decoder: str | None) -> str:
+    """The model server's entry point: with the graph code run eagerly where a test asks for graphs."""
+    return "gpu_worker.server" if decoder in (None, "batched") else "gpu_worker.testing.eager_graphs"
+
+
+def start_model_server(
+    tmp_path: Path,
+    clone_model: Path | None,
+    preset_model: Path | None,
+    checkpoints,
+    decoder: str | None = None,
+    **env_overrides: str,
+):
+    """Generator for a fixture: a running model server, stopped when the fixture ends.
+
+    ``decoder`` sets TTS_DECODER (graphs and auto decode on the eager graph code); unset, the
+    server decides as in production, which on CPU means batched.
+    """
     port = free_port()
     model_log = tmp_path / "model.log"
-    env = model_server_env(port, model_log, clone_model, preset_model)
+    env = {**model_server_env(port, model_log, clone_model, preset_model), **env_overrides}
+    if decoder:
+        env["TTS_DECODER"] = decoder
     log_path = tmp_path / "server.out"
-    with running(["-m", "gpu_worker.server"], env, log_path, python=worker_python()) as process:
+    with running(["-m", server_module(decoder)], env, log_path, python=worker_python()) as process:
         wait_for_http(f"http://127.0.0.1:{port}/health", process, log_path)
-        yield ModelServer(f"http://127.0.0.1:{port}", model_log, checkpoints)
+        yield ModelServer(f"http://127.0.0.1:{port}", model_log, checkpoints, decoder)

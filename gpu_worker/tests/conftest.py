@@ -8,18 +8,13 @@ def tiny_checkpoints(tmp_path_factory):
     return build_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))
 
 
-@pytest.fixture(scope="session")
-def model_server(tiny_checkpoints, tmp_path_factory):
-    """A model server with both tiny models: presets and cloning."""
+@pytest.fixture(scope="session", params=["graphs", "batched"])
+def model_server(request, tiny_checkpoints, tmp_path_factory):
+    """A model server with both tiny models, presets and cloning, on each decoder in turn."""
     yield from start_model_server(
-        tmp_path_factory.mktemp("model-server"),
+        tmp_path_factory.mktemp(f"model-server-{request.param}"),
         tiny_checkpoints["base"],
         tiny_checkpoints["custom_voice"],
         tiny_checkpoints,
+        decoder=request.param,
     )
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    with pytest.MonkeyPatch.context() as patch:
-        yield patch

@@ -59,6 +59,7 @@ BAD_SYNTHESIS_REQUESTS = [
     ),
     pytest.param({"text": "Hi.", "voice_prompt": "AAAA"}, 400, "invalid_voice_prompt", id="garbage-prompt"),
     pytest.param({"text": "Hi.", "seed": -1}, 400, "invalid_seed", id="negative-seed"),
+    pytest.param({"text": "Hi.", "first_audio": "yes"}, 400, "invalid_first_audio", id="first-audio-not-a-bool"),
     pytest.param(["text"], 400, "invalid_json", id="body-not-an-object"),
 ]
 

@@ -24,10 +24,12 @@ def test_each_segment_comes_back_with_its_own_wav_duration_and_frames(model_serv
         assert segment["duration"] == round(info.frames / 24000, 3)
 
 
-def test_a_batch_runs_as_one_generate_call(model_server):
+def test_a_batch_is_one_batched_call_or_one_graph_call_per_segment(model_server):
     answer = model_server.post("/synthesize", json={"segments": CHAPTER}).json()
 
-    assert answer["batch_size"] == len(CHAPTER)
+    calls = {"batched": (len(CHAPTER), "batched"), "graphs": (1, "graphs")}[model_server.decoder]
+    assert answer["batch_size"] == calls[0]
+    assert {(segment["batch_size"], segment["decoder"]) for segment in answer["segments"]} == {calls}
 
 
 def test_a_cloned_batch_works_too(model_server):

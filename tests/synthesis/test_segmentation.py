@@ -1,13 +1,16 @@
+import itertools
 import random
 import time
 
 import pytest
 
 from synthesis.segmentation import (
+    ALPHABETIC_LIMITS,
     MIN_FRAGMENT,
     PAUSE_PARAGRAPH_MS,
     PAUSE_SENTENCE_MS,
     TextSegment,
+    limits_at,
     limits_for,
     split_text,
 )
@@ -75,6 +78,16 @@ def paragraphs_of_segments(segments: list[TextSegment]) -> list[list[str]]:
     return paragraphs[:-1]
 
 
+# Two one-sentence paragraphs: a job's first and second segments, so what follows is full size.
+OPENING = "The first paragraph opens the chapter.\n\nThe second one follows it closely.\n\n"
+
+
+def after_opening(text: str, language: str = "english") -> list[str]:
+    segments = split_text(OPENING + text, language)
+    assert [segment.text for segment in segments[:2]] == OPENING.split("\n\n")[:2]
+    return [segment.text for segment in segments[2:]]
+
+
 def without_spaces(text: str) -> str:
     return "".join(text.split())
 
@@ -129,11 +142,16 @@ def test_no_text_is_lost_or_reordered_paragraph_by_paragraph(seed):
 def test_a_fragment_under_twenty_characters_remains_only_when_no_neighbour_has_room(seed):
     segments = split_text(chapter(seed, count=20))
 
-    for paragraph in paragraphs_of_segments(segments):
-        for position, text in enumerate(paragraph):
-            if len(text) < MIN_FRAGMENT:
-                neighbours = paragraph[max(position - 1, 0) : position] + paragraph[position + 1 : position + 2]
-                assert all(len(neighbour) + 1 + len(text) > 300 for neighbour in neighbours), (text, paragraph)
+    def maximum(index: int) -> int:
+        return limits_at(index, ALPHABETIC_LIMITS)[1]
+
+    for index, segment in enumerate(segments):
+        if len(segment.text) < MIN_FRAGMENT:
+            # Joined to the one before, the fragment would take that segment's place; to the one after, its own.
+            if index > 0 and segments[index - 1].pause_after_ms == PAUSE_SENTENCE_MS:
+                assert len(segments[index - 1].text) + 1 + len(segment.text) > maximum(index - 1), segment
+            if segment.pause_after_ms == PAUSE_SENTENCE_MS:
+                assert len(segment.text) + 1 + len(segments[index + 1].text) > maximum(index), segment
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -146,14 +164,15 @@ def test_no_chinese_segment_is_over_150_characters_and_none_is_lost(seed):
     assert ["".join(texts) for texts in paragraphs_of_segments(segments)] == text.split("\n\n")
 
 
-def test_chinese_sentences_are_packed_without_spaces_up_to_the_target():
-    text = "雨已经下了三天，河水不断上涨。" * 40
+def test_chinese_sentences_are_packed_without_spaces_first_short_then_up_to_the_target():
+    text = "雨已经下了三天，河水不断上涨。" * 40  # 15 characters each
 
     segments = split_text(text, "chinese")
 
     assert all(" " not in segment.text for segment in segments)
     assert all(segment.text.endswith("。") for segment in segments)
-    assert [len(segment.text) for segment in segments] == [90] * 6 + [60]
+    # The first sentence is a fragment, so it takes the next; then up to 60, then up to 100.
+    assert [len(segment.text) for segment in segments] == [30, 60] + [90] * 5 + [60]
     assert "".join(segment.text for segment in segments) == text
 
 
@@ -162,20 +181,23 @@ def test_sentences_are_packed_up_to_the_target_but_not_past_it():
 
     segments = split_text(text, "english")
 
-    # Five sentences and their four spaces make 229; a sixth would pass the target of 250.
-    assert [len(segment.text) for segment in segments] == [229, 229, 91]
+    # The first segment is one sentence; the second takes three (137), as a fourth would pass its
+    # target of 150; then five sentences and their four spaces make 229, as a sixth would pass 250.
+    assert [len(segment.text) for segment in segments] == [45, 137, 229, 137]
 
 
 def test_pauses_are_short_between_sentences_long_between_paragraphs_and_none_after_the_end():
-    paragraph = "One sentence that is long enough to stand alone in a segment of its own, surely. " * 4
-    text = f"{paragraph}\n\n{paragraph}\n\n\n{paragraph}"
+    paragraphs = [f"{name} sentence that is long enough to stand alone in a segment, surely. " * 4 for name in
+                  ("One", "Two", "Three")]  # fmt: skip
+    text = f"{paragraphs[0]}\n\n{paragraphs[1]}\n\n\n{paragraphs[2]}"
 
     segments = split_text(text)
 
-    per_paragraph = len(segments) // 3
-    assert per_paragraph >= 2
-    expected = ([PAUSE_SENTENCE_MS] * (per_paragraph - 1) + [PAUSE_PARAGRAPH_MS]) * 3
-    expected[-1] = 0
+    owners = [next(i for i, paragraph in enumerate(paragraphs) if s.text in paragraph) for s in segments]
+    assert owners == sorted(owners)
+    assert len(segments) > len(paragraphs)
+    expected = [PAUSE_SENTENCE_MS if owner == following else PAUSE_PARAGRAPH_MS for owner, following in
+                itertools.pairwise(owners)] + [0]  # fmt: skip
     assert [segment.pause_after_ms for segment in segments] == expected
 
 
@@ -217,8 +239,9 @@ def test_a_long_sentence_is_cut_after_its_last_comma_that_fits():
 
     assert all(len(segment.text) <= 300 for segment in segments)
     assert all(segment.text.endswith(",") for segment in segments[:-1])
-    # Six clauses with their commas and spaces make 263; a seventh comma would come at 307.
-    assert [len(segment.text) for segment in segments] == [263, 263]
+    # Each cut at the last comma within its maximum: two clauses of the 120 of a first segment, four
+    # of the 200 of a second, and the six left (263) within 300.
+    assert [len(segment.text) for segment in segments] == [87, 175, 263]
     assert " ".join(segment.text for segment in segments) == sentence
 
 
@@ -227,7 +250,8 @@ def test_a_long_sentence_without_commas_is_cut_at_its_last_space_that_fits():
 
     segments = split_text(sentence, "english")
 
-    assert [len(segment.text) for segment in segments] == [295, 295, 208]
+    # At the last space within 120, 200, then 300 characters.
+    assert [len(segment.text) for segment in segments] == [119, 199, 295, 184]
     assert all(set(segment.text.rstrip(".").split()) == {"lantern"} for segment in segments)
     assert " ".join(segment.text for segment in segments) == sentence
 
@@ -237,7 +261,7 @@ def test_a_word_longer_than_the_maximum_is_cut_hard_at_the_maximum():
 
     segments = split_text(word)
 
-    assert [len(segment.text) for segment in segments] == [300, 300, 300, 100]
+    assert [len(segment.text) for segment in segments] == [120, 200, 300, 300, 80]
     assert "".join(segment.text for segment in segments) == word
 
 
@@ -254,7 +278,7 @@ def test_tiny_fragments_are_merged_into_the_previous_segment_of_the_paragraph():
     filler = "The rest of the paragraph goes on for a while longer and longer. " * 3
     segments = split_text(filler + "Huh? " + filler)
 
-    assert segments[0].text.endswith("longer and longer. Huh?")
+    assert segments[1].text.endswith("longer and longer. Huh?")
     assert all(len(segment.text) >= MIN_FRAGMENT for segment in segments)
 
 
@@ -267,11 +291,7 @@ def test_a_tiny_fragment_opening_a_paragraph_is_merged_into_the_next_segment():
 
 def test_a_tiny_fragment_with_no_room_beside_it_stays_its_own_segment():
     # The neighbour is 300 characters: "Oh." cannot join it without passing the maximum.
-    text = "a" * 300 + " Oh."
-
-    segments = split_text(text, "english")
-
-    assert [segment.text for segment in segments] == ["a" * 300, "Oh."]
+    assert after_opening("a" * 300 + " Oh.") == ["a" * 300, "Oh."]
 
 
 def test_a_paragraph_that_is_one_tiny_fragment_is_kept_on_its_own():
@@ -321,7 +341,8 @@ def test_the_worker_limit_lowers_the_maximum_and_the_target():
     segments = split_text(text, "english", max_length=60)
 
     assert_well_formed(segments, 60)
-    assert [len(segment.text) for segment in segments[:-1]] == [53] * (len(segments) - 1)
+    # The first segment is a fragment and the sentence after it; then three sentences each.
+    assert [len(segment.text) for segment in segments[:-1]] == [35] + [53] * (len(segments) - 2)
     assert " ".join(segment.text for segment in segments) == text
 
 
@@ -347,3 +368,87 @@ def test_a_50000_character_chapter_segments_well_under_a_second():
     assert elapsed < 1.0
     assert_well_formed(segments, 300)
     assert without_spaces("".join(segment.text for segment in segments)) == without_spaces(text)
+
+
+# Each sentence holds an abbreviation or initials where a naive splitter would end it.
+ABBREVIATED_SENTENCES = [
+    "Mr. Holloway opened the door and looked out at the rain.",
+    "She went to see Dr. Hale about the cough that would not go away.",
+    "Bring something warm, e.g. a coat or a heavy scarf, for the walk.",
+    "The U.S. embassy stood at the end of the long grey street.",
+    "The train left at 9 p.m. and did not stop until the morning came.",
+    "J. R. R. Tolkien wrote most of it by hand in the evenings.",
+]
+
+
+@pytest.mark.parametrize("sentence", ABBREVIATED_SENTENCES)
+def test_a_jobs_first_segment_is_its_first_sentence_whole_across_abbreviations_and_initials(sentence):
+    segments = split_text(f"{sentence} Nobody answered for a long while after that. It rained on.", "english")
+
+    assert segments[0].text == sentence
+
+
+def test_no_sentence_boundary_falls_after_an_abbreviation_anywhere_in_a_chapter():
+    text = " ".join(ABBREVIATED_SENTENCES * 10)
+
+    segments = split_text(text, "english")
+
+    assert " ".join(segment.text for segment in segments) == text
+    assert all(segment.text.endswith(".") for segment in segments)
+    starts = {sentence.split()[0] for sentence in ABBREVIATED_SENTENCES}
+    assert all(segment.text.split()[0] in starts for segment in segments)
+
+
+def test_the_first_segment_is_short_the_second_a_little_longer_then_full_size():
+    text = chapter(7, count=40, long_words=False)
+    # The chapter's first sentence is long: the test is about sizes.
+    text = "Over the valley the rain had fallen for three days and nights without a pause, " * 3 + text
+
+    segments = split_text(text, "english")
+
+    lengths = [len(segment.text) for segment in segments]
+    assert lengths[0] <= 120
+    assert lengths[1] <= 200
+    assert lengths[0] < lengths[1] < max(lengths[2:]) <= 300
+    assert segments[0].text.endswith(",")  # a clause of the first sentence
+    assert without_spaces("".join(segment.text for segment in segments)) == without_spaces(text)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_opening_limits_hold_and_no_text_is_lost_in_any_chapter(seed):
+    text = chapter(seed, count=30)
+
+    segments = split_text(text, "english")
+
+    assert_well_formed(segments, 300)
+    assert [len(segment.text) <= limit for segment, limit in zip(segments, (120, 200), strict=False)] == [True] * 2
+    assert without_spaces("".join(segment.text for segment in segments)) == without_spaces(text)
+
+
+def test_a_chinese_jobs_first_segment_is_its_first_sentence_then_longer_ones():
+    first = "雨已经下了三天，河水不断上涨，村里的人都很担心。"
+    text = first + "她把信放在桌上，然后走了出去，没有回头看一眼。" * 12
+
+    segments = split_text(text, "chinese")
+
+    assert segments[0].text == first
+    assert [len(segment.text) <= limit for segment, limit in zip(segments, (50, 80), strict=False)] == [True] * 2
+    assert max(len(segment.text) for segment in segments[2:]) > 80
+    assert "".join(segment.text for segment in segments) == text
+
+
+def test_a_japanese_jobs_first_segment_is_its_first_sentence_detected_by_its_kana():
+    first = "きょうは朝から雨がふっていて、川の水がふえています。"
+
+    segments = split_text(first + "あしたは晴れるでしょう。" * 10, "auto")
+
+    assert segments[0].text == first
+
+
+def test_sentences_in_parentheses_are_split_only_at_their_marks():
+    text = "He stopped at once. (He always did, in the end.) 'Good,' she said to nobody at all. " * 6
+
+    segments = split_text(text, "english", max_length=60)
+
+    assert all(segment.text.endswith((".", ".)")) for segment in segments)
+    assert " ".join(segment.text for segment in segments) == " ".join(text.split())
