@@ -86,6 +86,7 @@ class Batch:
     language: str
     voice: BatchVoice
     seed: int
+    first_audio: bool = False  # a job's first segment: the worker decodes it ahead of everything else
 
     @property
     def characters(self) -> int:

@@ -45,6 +45,8 @@ def synthesis_payload(batch: Batch) -> dict:
         payload["instruct"] = batch.voice.instruct
     if batch.voice.prompt is not None:
         payload["voice_prompt"] = base64.b64encode(batch.voice.prompt).decode()
+    if batch.first_audio:
+        payload["first_audio"] = True
     return payload
 
 

@@ -218,7 +218,10 @@ GPU_WORKER_URL = env("GPU_WORKER_URL") or "http://127.0.0.1:8080"
 TTS_WORKER_MAX_LENGTH = env_int("TTS_WORKER_MAX_LENGTH", 5000, minimum=50)
 TTS_JOB_MAX_CHARACTERS = env_int("TTS_JOB_MAX_CHARACTERS", 100_000, minimum=1)
 TTS_VOICE_DATA_MAX_BYTES = env_int("TTS_VOICE_DATA_MAX_BYTES", 10_000_000, minimum=1000)
-TTS_BATCH_SEGMENTS = env_int("TTS_BATCH_SEGMENTS", 8, minimum=1)
+# Segments per worker request after a job's first (which goes alone). The worker batches requests
+# of every job together, and answers a request when all of its segments are done: small requests
+# keep audio coming while Celery's concurrency times this fills the GPU's batch.
+TTS_BATCH_SEGMENTS = env_int("TTS_BATCH_SEGMENTS", 4, minimum=1)
 TTS_SEGMENT_MAX_ATTEMPTS = env_int("TTS_SEGMENT_MAX_ATTEMPTS", 3, minimum=1)
 TTS_WORKER_TIMEOUT = env_float("TTS_WORKER_TIMEOUT", 240.0, minimum=1.0)
 # How long a job waits for a GPU worker to become ready (a cold start) before it fails, and how

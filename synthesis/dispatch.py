@@ -120,7 +120,8 @@ def batch_send(
 def engine_synthesize(*, job: SynthesisJob, engine: Engine, segments: list[Segment], ticket: int | None) -> BatchResult:
     """Send the batch; when the worker clones with another model than the prompt's, rebuild it once."""
     texts = [SegmentText(segment.index, segment.text) for segment in segments]
-    batch = Batch(segments=texts, language=job.language, voice=batch_voice(job, engine), seed=job.seed)
+    first_audio = any(segment.index == 0 for segment in segments)
+    batch = Batch(texts, job.language, batch_voice(job, engine), job.seed, first_audio=first_audio)
     try:
         return engine.synthesize(batch, ticket)
     except PromptMismatch as exc:

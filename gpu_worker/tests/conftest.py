@@ -1,11 +1,8 @@
 import pytest
 
-from gpu_worker.testing.model_server import build_tiny_checkpoints, start_model_server
+from gpu_worker.testing.model_server import start_model_server
 
-
-@pytest.fixture(scope="session")
-def tiny_checkpoints(tmp_path_factory):
-    return build_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))
+pytest_plugins = ["gpu_worker.testing.fixtures"]
 
 
 @pytest.fixture(scope="session", params=["graphs", "batched"])

@@ -78,7 +78,7 @@ def capped_server(request, tiny_checkpoints, tmp_path_factory):
     )
 
 
-def test_the_seed_form_reports_a_failed_segment_as_an_error_not_as_audio(capped_server):
+def test_the_single_text_form_reports_a_failed_segment_as_an_error_not_as_audio(capped_server):
     response = capped_server.post("/synthesize", json={"text": "Hello world."})
 
     assert response.status_code == 500

@@ -1,9 +1,11 @@
-"""A chapter posted as several jobs (LibRead's chunks): their first segments reach the GPU in the
+"""A job's first audio comes first: its first segment goes to the GPU alone and marked, and a
+chapter posted as several jobs (LibRead's chunks) has their first segments reach the GPU in the
 order they were posted, before any job's later batches."""
 
 import pytest
 
 from gpu_worker.testing.processes import wait_until
+from synthesis import dispatch, intake
 from tests.support.service import JOBS, wait_for_job
 
 CONCURRENCY = 2  # the test Celery worker's processes: two runs go to the GPU at once
@@ -43,3 +45,15 @@ def test_a_job_posted_behind_other_jobs_bulk_reaches_the_gpu_before_it(live_work
 
     later = [request["body"]["segments"][0]["text"] for request in live_worker.synthesis_requests()[sent_before:]]
     assert later.index("A reader who just pressed play.") < CONCURRENCY, later
+
+
+def test_a_jobs_first_segment_goes_alone_and_marked_for_the_worker_to_decode_first(gpu_worker, owner):
+    job = intake.job_create(account=owner.account, text=chunk(0) + "\n\n" + chunk(1), engine="local")
+
+    dispatch.job_dispatch_next_batch(job_id=job.pk)
+    dispatch.job_dispatch_next_batch(job_id=job.pk)
+
+    first, second = (request["body"] for request in gpu_worker.synthesis_requests())
+    assert ([segment["index"] for segment in first["segments"]], first.get("first_audio")) == ([0], True)
+    assert 0 not in [segment["index"] for segment in second["segments"]]
+    assert "first_audio" not in second
