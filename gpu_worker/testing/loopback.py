@@ -27,6 +27,8 @@ class LoopbackServer:
         return self
 
     def stop(self) -> None:
+        # Close connections first, so no request handler is left pending when the loop stops.
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
 
@@ -34,7 +36,7 @@ class LoopbackServer:
         asyncio.set_event_loop(self._loop)
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.add_routes(self.routes())
-        runner = web.AppRunner(app)
+        self._runner = runner = web.AppRunner(app, shutdown_timeout=1)  # a test may leave a request hanging
         self._loop.run_until_complete(runner.setup())
         site = web.TCPSite(runner, "127.0.0.1", self.port, ssl_context=self.ssl_context)
         self._loop.run_until_complete(site.start())
