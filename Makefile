@@ -11,7 +11,7 @@ WORKER_INSTALLED := $(WORKER_VENV)/.installed
 # The service's tests and `make run` start GPU workers with the worker's interpreter.
 export GPU_WORKER_PYTHON := $(CURDIR)/$(WORKER_BIN)/python
 
-.PHONY: install test test-service test-gpu-worker lint format run bench clean
+.PHONY: install test test-service test-gpu-worker lint format run bench bench-poll clean
 
 install: $(INSTALLED) $(WORKER_INSTALLED)
 
@@ -59,6 +59,11 @@ run: install
 # the tiny checkpoints on CPU. Writes var/bench/bench.json and bench.md (docs/benchmarks.md).
 bench: $(WORKER_INSTALLED)
 	$(WORKER_BIN)/python -m bench.gpu_serving
+
+# The poll path and dispatch through the real stack, on embedded defaults and on PostgreSQL with
+# Redis (both must run on 127.0.0.1), beside a bare Django view (docs/benchmarks.md).
+bench-poll: install
+	$(BIN)/python -m bench.poll_path
 
 clean:
 	rm -rf $(VENV) $(WORKER_VENV) var .pytest_cache .ruff_cache

@@ -112,6 +112,7 @@ def service_env(database: str, workdir: Path) -> dict[str, str]:
         "TTS_VAR_DIR": str(workdir / "var"),
         "TTS_JOB_CREATE_RATE": "1000000/min",
         "TTS_MAX_ACTIVE_JOBS": "1000000",
+        "TTS_SEGMENT_CACHE": "false",  # each repeat posts the same chapter: every one goes to the GPU
         "LOG_LEVEL": "WARNING",
         **DATABASES[database],
     }
