@@ -18,6 +18,8 @@ FROM_WORKER_REQUEST = {"job_public_id", "segment_indexes", "engine", "instance_i
 def cell(line, column: str):
     if column == "account":
         return line.account.name if line.account else ""
+    if column == "job_public_id" and line.worker_request is None:
+        return line.job_public_id
     if column in FROM_WORKER_REQUEST:
         return getattr(line.worker_request, column) if line.worker_request else ""
     return getattr(line, column)
@@ -40,14 +42,20 @@ class SpendAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     list_filter = ["kind", "worker_request__engine", "price_source", "account"]
     list_select_related = ["account", "worker_request"]
-    search_fields = ["worker_request__job_public_id", "worker_request__instance_id", "account__name", "key"]
+    search_fields = [
+        "worker_request__job_public_id",
+        "job_public_id",
+        "worker_request__instance_id",
+        "account__name",
+        "key",
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False
 
     @admin.display(description="job", ordering="worker_request__job_public_id")
     def job(self, line: Spend) -> str:
-        return line.worker_request.job_public_id if line.worker_request else ""
+        return line.worker_request.job_public_id if line.worker_request else line.job_public_id
 
     @admin.display(description="engine", ordering="worker_request__engine")
     def engine(self, line: Spend) -> str:

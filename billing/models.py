@@ -2,27 +2,37 @@ from django.db import models
 
 
 class UsageRecord(models.Model):
-    """One line of the cost ledger: what a worker request's GPU time cost, or overhead. Append-only.
+    """One line of the cost ledger: what a worker request's GPU time cost, overhead, or a segment
+    served from the cache at no cost. Append-only.
 
     ``key`` makes each line unique to what it accounts for, so a redelivered task or a rerun of
     reconciliation never writes it twice. A work line points at its worker request, which says
-    which job, segments, engine and instance it was; lines outlive the jobs they bill.
+    which job, segments, engine and instance it was; a cache-hit line names its job, as no worker
+    request was made; lines outlive the jobs they bill.
     """
 
     class Kind(models.TextChoices):
         WORK = "work"  # GPU time spent on a request
         OVERHEAD = "overhead"  # what Vast.ai charged beyond that: idle and loading workers
+        CACHE_HIT = "cache_hit"  # a segment served from the segment cache: no GPU time
 
     class PriceSource(models.TextChoices):
         INSTANCE = "instance", "the serving instance's price"
         FALLBACK = "fallback", "TTS_FALLBACK_PRICE_PER_HOUR"
         CHARGES = "charges", "Vast.ai's charges"
+        CACHE = "cache", "no GPU: the segment cache"
 
     key = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.WORK)
     account = models.ForeignKey("accounts.Account", null=True, blank=True, on_delete=models.PROTECT)
     worker_request = models.OneToOneField(
         "engines.WorkerRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="usage_record"
+    )
+    job_public_id = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="A cache hit's job (work lines name it through their worker request).",
     )
     gpu_seconds = models.DecimalField(
         max_digits=12, decimal_places=3, default=0, help_text="GPU time billed: reported, or held when it failed."
@@ -40,8 +50,9 @@ class UsageRecord(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind="work", worker_request__isnull=False)
-                | models.Q(kind="overhead", worker_request__isnull=True),
-                name="work_lines_have_a_worker_request",
+                | models.Q(kind="overhead", worker_request__isnull=True)
+                | models.Q(kind="cache_hit", worker_request__isnull=True, cost_usd=0),
+                name="ledger_lines_match_their_kind",
             )
         ]
 

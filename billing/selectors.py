@@ -44,7 +44,10 @@ def spend_summary(lines: QuerySet[UsageRecord]) -> dict:
         characters=Sum("worker_request__characters", default=0),
         count=Count("pk"),
     )
-    by_kind = dict(lines.values_list("kind").annotate(cost=Sum("cost_usd")).order_by())
+    by_kind = {
+        row["kind"]: row
+        for row in lines.values("kind").annotate(cost=Sum("cost_usd"), audio_seconds=Sum("audio_seconds")).order_by()
+    }
     audio_hours = totals["audio_seconds"] / 3600
     top_accounts = (
         lines.filter(account__isnull=False)
@@ -55,14 +58,29 @@ def spend_summary(lines: QuerySet[UsageRecord]) -> dict:
     bars = day_bars(lines)
     return {
         **totals,
-        "work": by_kind.get(UsageRecord.Kind.WORK, ZERO),
-        "overhead": by_kind.get(UsageRecord.Kind.OVERHEAD, ZERO),
+        "work": by_kind.get(UsageRecord.Kind.WORK, {}).get("cost", ZERO),
+        "overhead": by_kind.get(UsageRecord.Kind.OVERHEAD, {}).get("cost", ZERO),
+        **cache_summary(by_kind),
         "gpu_hours": totals["gpu_seconds"] / 3600,
         "audio_hours": audio_hours,
         "cost_per_audio_hour": totals["total"] / audio_hours if audio_hours else None,
         "top_accounts": [{**row, "audio_hours": (row["audio_seconds"] or ZERO) / 3600} for row in top_accounts],
         "days": bars,
         "chart_width": max(len(bars), 1) * BAR_STEP,
+    }
+
+
+def cache_summary(by_kind: dict) -> dict:
+    """How much audio the segment cache served, and what it would have cost on a GPU at the work's
+    own cost per audio second."""
+    work = by_kind.get(UsageRecord.Kind.WORK, {})
+    work_audio, work_cost = work.get("audio_seconds") or ZERO, work.get("cost") or ZERO
+    cached_audio = by_kind.get(UsageRecord.Kind.CACHE_HIT, {}).get("audio_seconds") or ZERO
+    served = work_audio + cached_audio
+    return {
+        "cache_audio_hours": cached_audio / 3600,
+        "cache_hit_rate": cached_audio / served if served else None,
+        "cache_saved": cached_audio * work_cost / work_audio if work_audio else None,
     }
 
 
@@ -74,7 +92,7 @@ def day_bars(lines: QuerySet[UsageRecord]) -> list[DayBar]:
         work, overhead = days.get(row["day"], (ZERO, ZERO))
         if row["kind"] == UsageRecord.Kind.WORK:
             work += row["cost"]
-        else:
+        elif row["kind"] == UsageRecord.Kind.OVERHEAD:
             overhead += row["cost"]
         days[row["day"]] = (work, overhead)
     recent = list(days.items())[-CHART_DAYS:]

@@ -77,3 +77,20 @@ def usage_record_work(*, worker_request: WorkerRequest, account_id: int, audio_s
     except IntegrityError:  # already billed
         return UsageRecord.objects.get(key=record.key)
     return record
+
+
+def cache_hit_record(*, account_id: int, job_public_id: str, segment_index: int, audio_seconds: float) -> UsageRecord:
+    """A segment served from the segment cache: a line at no cost, once per segment of a job."""
+    record, _ = UsageRecord.objects.get_or_create(
+        key=f"cache-hit:{job_public_id}:{segment_index}",
+        defaults={
+            "kind": UsageRecord.Kind.CACHE_HIT,
+            "account_id": account_id,
+            "job_public_id": job_public_id,
+            "price_source": UsageRecord.PriceSource.CACHE,
+            "cost_usd": 0,
+            "audio_seconds": Decimal(str(round(audio_seconds, 3))),
+            "day": timezone.localdate(),
+        },
+    )
+    return record

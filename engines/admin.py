@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from engines.models import GpuInstance, VastaiDeployment, WorkerRequest
+from engines.models import GpuInstance, ModelInUse, VastaiDeployment, WorkerRequest
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -34,3 +34,8 @@ class GpuInstanceAdmin(ReadOnlyAdmin):
 class VastaiDeploymentAdmin(ReadOnlyAdmin):
     list_display = ["endpoint_name", "endpoint_id", "workergroup_id", "template_hash", "synced_at"]
     exclude = ["endpoint_api_key"]
+
+
+@admin.register(ModelInUse)
+class ModelInUseAdmin(ReadOnlyAdmin):
+    list_display = ["engine", "voice_kind", "model", "updated_at"]

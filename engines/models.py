@@ -60,3 +60,27 @@ class VastaiDeployment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint_name} (endpoint {self.endpoint_id})"
+
+
+class ModelInUse(models.Model):
+    """The model an engine's workers last answered with, for preset or cloned voices.
+
+    The segment cache serves audio only if it was made by the model in use now, and a worker says
+    its model only in its answers: this is the last one said.
+    """
+
+    class VoiceKind(models.TextChoices):
+        PRESET = "preset"
+        CLONE = "clone"
+
+    engine = models.CharField(max_length=20)
+    voice_kind = models.CharField(max_length=10, choices=VoiceKind.choices)
+    model = models.CharField(max_length=200)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "models in use"
+        constraints = [models.UniqueConstraint(fields=["engine", "voice_kind"], name="one_model_in_use_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.engine} {self.voice_kind}: {self.model}"

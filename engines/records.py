@@ -1,9 +1,12 @@
-"""The record of every request that reached a GPU worker, with the price of its instance."""
+"""The record of every request that reached a GPU worker, with the price of its instance, and the
+model each engine's workers answer with."""
 
 from decimal import Decimal
 
+from django.utils import timezone
+
 from engines.base import WorkerCall
-from engines.models import WorkerRequest
+from engines.models import ModelInUse, WorkerRequest
 
 
 def worker_request_record(
@@ -34,3 +37,16 @@ def worker_request_record(
         error=error,
         answer_lost=answer_lost,
     )
+
+
+def model_in_use_note(*, engine_name: str, voice_kind: str, model: str) -> None:
+    """Remember the model a worker answered with; a write only when it changed."""
+    if not model:
+        return
+    changed = ModelInUse.objects.filter(engine=engine_name, voice_kind=voice_kind).exclude(model=model)
+    if not changed.update(model=model, updated_at=timezone.now()):
+        ModelInUse.objects.get_or_create(engine=engine_name, voice_kind=voice_kind, defaults={"model": model})
+
+
+def model_in_use(*, engine_name: str, voice_kind: str) -> str | None:
+    return ModelInUse.objects.filter(engine=engine_name, voice_kind=voice_kind).values_list("model", flat=True).first()

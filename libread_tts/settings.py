@@ -230,6 +230,9 @@ TTS_WORKER_TIMEOUT = env_float("TTS_WORKER_TIMEOUT", 240.0, minimum=1.0)
 TTS_COLD_START_TIMEOUT = env_int("TTS_COLD_START_TIMEOUT", 900, minimum=1)
 TTS_COLD_START_POLL_WINDOW = env_float("TTS_COLD_START_POLL_WINDOW", 120.0, minimum=0.1)
 TTS_JOB_RETENTION_HOURS = env_int("TTS_JOB_RETENTION_HOURS", 72, minimum=1)
+# Segments already spoken are served from storage (synthesis/cache.py); they expire with their jobs.
+TTS_SEGMENT_CACHE = env_bool("TTS_SEGMENT_CACHE", True)
+TTS_SEGMENT_CACHE_VERSION = env("TTS_SEGMENT_CACHE_VERSION") or "1"  # bump after changing workers' sampling
 TTS_RETRY_AFTER_SECONDS = env_int("TTS_RETRY_AFTER_SECONDS", 1, minimum=1)
 TTS_ANONYMOUS_ACCOUNT = env("TTS_ANONYMOUS_ACCOUNT")
 # How long a web process keeps an API key it looked up: a revoked key may work that much longer

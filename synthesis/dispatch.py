@@ -36,9 +36,10 @@ from engines.base import (
     TransientEngineError,
     WorkerNotReady,
 )
-from engines.records import worker_request_record
+from engines.records import model_in_use_note, worker_request_record
 from engines.registry import get_engine
 from synthesis import audio
+from synthesis.cache import segment_cache_keys, segments_serve_cached, voice_kind
 from synthesis.intake import VOICE_ID_PREFIX
 from synthesis.models import Segment, SynthesisJob
 from synthesis.segments import (
@@ -68,15 +69,16 @@ def job_dispatch_next_batch(*, job_id: int, wait_ticket: int | None = None) -> R
     job = SynthesisJob.objects.select_related("account", "stored_voice").filter(pk=job_id).first()
     if job is None or job.is_finished:
         return None
+    engine = get_engine(job.engine)
     if exhausted := budget_exhausted(job.account):
         job_stop_for_budget(job=job, state=exhausted)
         return None
+    job_touch(job, started_at=once("started_at", timezone.now()))
+    segments_serve_cached(job=job, engine=engine)
     claim = segments_claim(job=job)
     if not claim.segments:
         job_close_if_done(job_id=job.pk)
         return None
-    job_touch(job, started_at=once("started_at", timezone.now()))
-    engine = get_engine(job.engine)
     sent = batch_send(job=job, engine=engine, claim=claim, wait_ticket=wait_ticket)
     if not isinstance(sent, BatchResult):
         return sent
@@ -231,7 +233,8 @@ def batch_commit(*, job: SynthesisJob, engine: Engine, claim: Claim, result: Bat
             answer_lost_record(job=job, engine=engine, claim=claim, result=result, error="The claim expired first.")
             transaction.on_commit(lambda: audio_files_delete(stored))
             return
-        claim_store(claim, stored)
+        claim_store(claim, stored, segment_cache_keys(job, claim.segments, result.call.model))
+        model_in_use_note(engine_name=engine.name, voice_kind=voice_kind(job), model=result.call.model)
         for outcome in result.segments:
             if outcome.wav is None:
                 pk = next(segment.pk for segment in claim.segments if segment.index == outcome.index)

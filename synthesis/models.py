@@ -98,6 +98,9 @@ class Segment(models.Model):
     duration = models.FloatField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    cache_key = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="What the audio is of (synthesis/cache.py), once ready."
+    )
     # A claim is a lease: the task that set claim_token owns the segment until claimed_at plus
     # TTS_CLAIM_LEASE_SECONDS; after that another task may claim it again.
     claim_token = models.UUIDField(null=True, blank=True)

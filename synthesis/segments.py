@@ -136,12 +136,13 @@ def claim_held(claim: Claim) -> bool:
     return claim.rows.count() == len(claim.segments)
 
 
-def claim_store(claim: Claim, stored: dict[int, tuple[str, float]]) -> None:
-    """Mark the claimed segments whose audio is stored ready."""
+def claim_store(claim: Claim, stored: dict[int, tuple[str, float]], cache_keys: dict[int, str]) -> None:
+    """Mark the claimed segments whose audio is stored ready, with what the audio is of."""
     for pk, (name, duration) in stored.items():
         claim.rows.filter(pk=pk).update(
-            status=Segment.Status.READY, audio=name, duration=duration, error="", claim_token=None
-        )
+            status=Segment.Status.READY, audio=name, duration=duration, error="", claim_token=None,
+            cache_key=cache_keys[pk],
+        )  # fmt: skip
     job_touch(claim.job)
 
 

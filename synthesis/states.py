@@ -58,10 +58,11 @@ def once(field: str, moment) -> Coalesce:
 
 
 def job_usage_add(job: SynthesisJob, line: UsageRecord) -> None:
-    """Add a ledger line of the job's to its usage, in the transaction that writes the line."""
+    """Add a ledger line of the job's to its usage, in the transaction that writes the line. The
+    characters are those a GPU spoke: a cache hit adds its audio, at no cost, and none."""
     job_touch(
         job,
-        usage_characters=F("usage_characters") + line.worker_request.characters,
+        usage_characters=F("usage_characters") + (line.worker_request.characters if line.worker_request else 0),
         usage_audio_seconds=F("usage_audio_seconds") + line.audio_seconds,
         usage_gpu_seconds=F("usage_gpu_seconds") + line.gpu_seconds,
         usage_cost_usd=F("usage_cost_usd") + line.cost_usd,

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.services import account_get_or_create
 from billing.models import UsageRecord
+from billing.services import cache_hit_record
 from tests.support.ledger import overhead_line, work_line
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +80,14 @@ def test_the_csv_export_has_one_row_per_ledger_line_and_follows_the_filters(admi
     assert len(everything) == 1 + UsageRecord.objects.count()
     assert len(filtered) == 1 + 2
     assert {row[3] for row in filtered[1:]} == {"reader"}
+
+
+def test_the_spend_page_shows_the_cache_hit_rate_and_what_the_cache_saved(admin_client, ledger):
+    for index in range(2):  # 1,980 s of audio, beside 3,960 s made on GPUs for $0.55
+        cache_hit_record(account_id=ledger.pk, job_public_id="local_1_cached", segment_index=index, audio_seconds=990)
+
+    page = admin_client.get("/admin/billing/spend/").content.decode()
+
+    assert '<td id="spend-cache-hit-rate">33% of audio</td>' in page
+    assert '<td id="spend-cache-saved">$0.2750</td>' in page
+    assert '<td id="spend-total">$1.0000</td>' in page  # hits cost nothing
