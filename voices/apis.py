@@ -1,4 +1,5 @@
 from django.conf import settings
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -6,7 +7,8 @@ from rest_framework.views import APIView
 from accounts.throttling import ApiKeyWriteThrottle
 from common.api import StrictCharField
 from common.errors import NotFound, TooLarge
-from voices import services
+from common.schema import KEYED, error_responses
+from voices import schema, services
 from voices.models import Voice
 from voices.presets import voice_list
 from voices.selectors import voices_listed
@@ -68,10 +70,17 @@ class VoiceCollectionApi(APIView):
     throttle_classes = [ApiKeyWriteThrottle]
     throttle_scope = "voice_upload"
 
+    @extend_schema(operation_id="voice_list", responses={200: schema.VoiceList, **error_responses(*KEYED)})
     def get(self, request):
         own = voices_listed(request.user.account)
         return Response({"voices": voice_list() + [voice_json(voice) for voice in own]})
 
+    @extend_schema(
+        operation_id="voice_create",
+        request={"application/json": VoiceCreateInput, "multipart/form-data": VoiceCreateInput},
+        responses={201: schema.Voice, **error_responses(400, *KEYED, 413, 415, 429)},
+        description="Store a cloned voice from 5-30 s of clear speech; its prompt is built in the background.",
+    )
     def post(self, request):
         data = VoiceCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -96,15 +105,22 @@ class VoiceCollectionApi(APIView):
 
 
 class VoiceDetailApi(APIView):
+    @extend_schema(operation_id="voice_get", responses={200: schema.Voice, **error_responses(*KEYED, 404)})
     def get(self, request, voice_id: str):
         return Response(voice_json(voice_get(request, voice_id)))
 
+    @extend_schema(
+        operation_id="voice_update",
+        request=VoiceUpdateInput,
+        responses={200: schema.Voice, **error_responses(400, *KEYED, 404, 415)},
+    )
     def patch(self, request, voice_id: str):
         voice = voice_get(request, voice_id)
         data = VoiceUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         return Response(voice_json(services.voice_update(voice=voice, **data.validated_data)))
 
+    @extend_schema(operation_id="voice_delete", responses={200: schema.VoiceDeleted, **error_responses(*KEYED, 404)})
     def delete(self, request, voice_id: str):
         services.voice_delete(voice=voice_get(request, voice_id))
         return Response({"id": voice_id, "status": "deleted"})

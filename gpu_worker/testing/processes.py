@@ -70,11 +70,13 @@ def alive_and(condition, process: subprocess.Popen, log_path: Path):
     return check
 
 
-def wait_for_http(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 180) -> None:
-    def answers_200() -> bool:
+def wait_for_http(
+    url: str, process: subprocess.Popen, log_path: Path, timeout: float = 180, statuses: tuple[int, ...] = (200,)
+) -> None:
+    def answers() -> bool:
         try:
-            return httpx.get(url, timeout=2).status_code == 200
+            return httpx.get(url, timeout=5).status_code in statuses
         except httpx.TransportError:
             return False
 
-    wait_until(alive_and(answers_200, process, log_path), timeout, interval=0.25, what=url)
+    wait_until(alive_and(answers, process, log_path), timeout, interval=0.25, what=url)

@@ -34,12 +34,14 @@ def celery_worker(env: dict[str, str], log_path: Path, beat: bool = False):
 
 
 @contextmanager
-def web_server(env: dict[str, str], log_path: Path):
-    """gunicorn on a loopback port, as `make run` and the image run the web service; its base URL."""
+def web_server(env: dict[str, str], log_path: Path, healthy: bool = True):
+    """gunicorn on a loopback port, with the image's settings, as `make run` runs it; its base URL
+    once health answers (200, or any answer where the test expects it unhealthy)."""
     port = free_port()
-    command = ["-m", "gunicorn", "libread_tts.wsgi", "--bind", f"127.0.0.1:{port}", "--threads", "4"]
-    with running(command, env, log_path) as process:
-        wait_for_http(f"http://127.0.0.1:{port}/api/tts/v1/tts/health", process, log_path, timeout=60)
+    command = ["-m", "gunicorn", "libread_tts.wsgi", "--config", "python:libread_tts.gunicorn"]
+    with running([*command, "--bind", f"127.0.0.1:{port}"], env, log_path) as process:
+        statuses = (200,) if healthy else (200, 503)
+        wait_for_http(f"http://127.0.0.1:{port}/api/tts/v1/tts/health", process, log_path, 60, statuses)
         yield f"http://127.0.0.1:{port}"
 
 
