@@ -34,6 +34,19 @@ SECRET_KEY = env("SECRET_KEY") or local_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# HTTPS=true when clients reach the service through a TLS proxy that sets X-Forwarded-Proto:
+# plain HTTP is redirected, browsers are told to keep to HTTPS, and cookies go over TLS only.
+# Health stays reachable over plain HTTP, for the probes of compose and load balancers.
+HTTPS = env_bool("HTTPS", False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^api/tts/v1/tts/health$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -43,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     # The service's apps, bottom up: each imports only those above it in this list.
     "accounts",
     "engines",
@@ -142,6 +156,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Text-to-speech jobs for LibRead: submit text, poll, fetch audio.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatus": "synthesis.models.SynthesisJob.Status",
+        "SegmentStatus": "synthesis.models.Segment.Status",
+        "PromptStatus": "voices.models.Voice.PromptStatus",
+    },
+    # The docs page's assets come from drf-spectacular-sidecar: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html
