@@ -306,7 +306,8 @@ VASTAI_MAX_QUEUE_TIME = env_float("VASTAI_MAX_QUEUE_TIME", 120.0)
 VASTAI_TARGET_QUEUE_TIME = env_float("VASTAI_TARGET_QUEUE_TIME", 30.0)
 VASTAI_INACTIVITY_TIMEOUT = env_int("VASTAI_INACTIVITY_TIMEOUT", 600)
 VASTAI_GPU_RAM = env_int("VASTAI_GPU_RAM", 8, minimum=1)
-VASTAI_SEARCH_PARAMS = env("VASTAI_SEARCH_PARAMS") or "reliability>0.95 num_gpus=1"
+# Hosts whose driver runs the image's CUDA (gpu_worker/Dockerfile), checked by tests/deploy.
+VASTAI_SEARCH_PARAMS = env("VASTAI_SEARCH_PARAMS") or "reliability>0.95 num_gpus=1 cuda_vers>=12.8"
 VASTAI_LAUNCH_ARGS = env("VASTAI_LAUNCH_ARGS")
 # Seconds between console writes: the console rate-limits each endpoint (vastai.md §5.4).
 VASTAI_WRITE_INTERVAL = env_float("VASTAI_WRITE_INTERVAL", 4.0)
