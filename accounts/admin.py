@@ -1,7 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
 
 from accounts.models import Account, ApiKey
-from accounts.services import api_key_activate, api_key_revoke
+from accounts.services import api_key_activate, api_key_create, api_key_revoke
+
+KEY_CREATED = "The new API key, shown this once (only its digest is kept): {key}"
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -13,8 +16,7 @@ class ApiKeyInline(admin.TabularInline):
     show_change_link = True
 
     def has_add_permission(self, request, obj=None) -> bool:
-        # Keys are made with `manage.py create_api_key`, which shows the key once.
-        return False
+        return False  # made on the API keys page, which shows the key once
 
 
 @admin.register(Account)
@@ -25,8 +27,17 @@ class AccountAdmin(admin.ModelAdmin):
     inlines = [ApiKeyInline]
 
 
+class ApiKeyCreateForm(forms.ModelForm):
+    class Meta:
+        model = ApiKey
+        fields = ["account", "name"]
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys are made here (or by `manage.py create_api_key`): the key is shown once, then only its
+    prefix; revoking takes effect at once in this process, within TTS_API_KEY_CACHE_SECONDS elsewhere."""
+
     list_display = ["prefix", "account", "name", "created_at", "last_used_at", "is_active"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     list_select_related = ["account"]
@@ -34,8 +45,23 @@ class ApiKeyAdmin(admin.ModelAdmin):
     readonly_fields = ["account", "prefix", "digest", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke", "activate"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiKeyCreateForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return self.readonly_fields if obj else []
+
+    def get_fields(self, request, obj=None) -> list[str]:
+        return super().get_fields(request, obj) if obj else ["account", "name"]
+
+    def save_model(self, request, obj: ApiKey, form, change: bool) -> None:
+        if change:
+            return super().save_model(request, obj, form, change)
+        created, key = api_key_create(account=form.cleaned_data["account"], name=form.cleaned_data["name"])
+        obj.pk, obj.prefix, obj.digest, obj.created_at = created.pk, created.prefix, created.digest, created.created_at
+        self.message_user(request, KEY_CREATED.format(key=key), messages.WARNING)
 
     @admin.display(boolean=True)
     def is_active(self, api_key: ApiKey) -> bool:

@@ -30,7 +30,9 @@ def long_running(compose: dict) -> dict:
 
 
 def test_every_long_running_service_has_a_health_check(compose):
-    missing = [name for name, service in long_running(compose).items() if not service.get("healthcheck", {}).get("test")]
+    missing = [
+        name for name, service in long_running(compose).items() if not service.get("healthcheck", {}).get("test")
+    ]
 
     assert missing == []
 
@@ -67,4 +69,6 @@ def test_images_are_pinned_to_exact_versions(compose):
     images = [service["image"] for service in compose["services"].values() if "build" not in service]
 
     assert images
-    assert all(re.fullmatch(r"[\w./-]+:\d+\.\d+(\.\d+)?[\w.-]*|[\w./-]+@sha256:[0-9a-f]{64}", image) for image in images)
+    assert all(
+        re.fullmatch(r"[\w./-]+:\d+\.\d+(\.\d+)?[\w.-]*|[\w./-]+@sha256:[0-9a-f]{64}", image) for image in images
+    )

@@ -25,7 +25,9 @@ def test_health_is_503_with_the_database_unreachable(db, tmp_path):
 
 def test_health_is_503_while_the_broker_is_down_and_200_once_it_is_back(db, tmp_path):
     redis = PrivateRedis(tmp_path).start()
-    env = service_env(CELERY_BROKER_URL=f"{redis.url}/0", CACHE_URL=f"{redis.url}/1", GPU_WORKER_URL="http://127.0.0.1:9")
+    env = service_env(
+        CELERY_BROKER_URL=f"{redis.url}/0", CACHE_URL=f"{redis.url}/1", GPU_WORKER_URL="http://127.0.0.1:9"
+    )
     try:
         with web_server(env, tmp_path / "web.out") as base_url:
             redis.stop()

@@ -1,0 +1,59 @@
+"""Operators make and revoke API keys in the admin: the key is shown once, works, and stops
+working once revoked."""
+
+import re
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import ApiKey
+from accounts.services import account_get_or_create
+
+pytestmark = pytest.mark.django_db
+
+VOICES = "/api/tts/v1/tts/voices"
+SHOWN_KEY = re.compile(r"shown this once \(only its digest is kept\): ([\w-]+)")
+
+
+def keyed(key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client
+
+
+@pytest.fixture
+def created(admin_client):
+    """The admin's answer to making a key for LibRead's proxy, and the key it showed."""
+    account = account_get_or_create(name="libread")
+    page = admin_client.post(
+        "/admin/accounts/apikey/add/", {"account": account.pk, "name": "LibRead proxy"}, follow=True
+    ).content.decode()
+    return page, SHOWN_KEY.search(page).group(1)
+
+
+def test_a_key_made_in_the_admin_is_shown_and_works(created):
+    _, key = created
+
+    assert keyed(key).get(VOICES).status_code == 200
+    stored = ApiKey.objects.get()
+    assert (stored.account.name, stored.name, stored.prefix) == ("libread", "LibRead proxy", key[:12])
+
+
+def test_the_key_is_shown_once_and_never_stored(admin_client, created):
+    _, key = created
+    stored = ApiKey.objects.get()
+
+    assert key not in admin_client.get(f"/admin/accounts/apikey/{stored.pk}/change/").content.decode()
+    assert key not in admin_client.get("/admin/accounts/apikey/").content.decode()
+    assert stored.digest == ApiKey.digest_of(key) != key
+
+
+def test_a_key_revoked_in_the_admin_stops_working(admin_client, created):
+    _, key = created
+    assert keyed(key).get(VOICES).status_code == 200
+
+    admin_client.post(
+        "/admin/accounts/apikey/", {"action": "revoke", "_selected_action": [ApiKey.objects.get().pk]}, follow=True
+    )
+
+    assert keyed(key).get(VOICES).status_code == 401
