@@ -2,6 +2,10 @@
 # for the service (Django, no torch) and gpu_worker/.venv for the GPU worker (torch, qwen-tts, no
 # Django), as they are deployed apart.
 PYTHON ?= python3
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+# pip's own lines, one per package, so a first install (minutes) shows it is moving.
+PIP_PROGRESS := 2>&1 | (grep --line-buffered -E '^(Collecting|Installing collected|Successfully|ERROR)' || true) | cut -c1-100
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
@@ -16,18 +20,18 @@ export GPU_WORKER_PYTHON := $(CURDIR)/$(WORKER_BIN)/python
 install: $(INSTALLED) $(WORKER_INSTALLED)
 
 $(INSTALLED): requirements.txt requirements-dev.txt
-	@echo "Installing the service into $(VENV) ..."
+	@echo "Installing the service into $(VENV) (a minute or two the first time) ..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --progress-bar off -r requirements-dev.txt $(PIP_PROGRESS)
 	touch $@
 
 $(WORKER_INSTALLED): gpu_worker/requirements.txt gpu_worker/requirements-dev.txt gpu_worker/requirements-qwen.txt
-	@echo "Installing the GPU worker into $(WORKER_VENV) ..."
+	@echo "Installing the GPU worker into $(WORKER_VENV) (torch and qwen-tts: a few minutes the first time) ..."
 	$(PYTHON) -m venv $(WORKER_VENV)
 	$(WORKER_BIN)/python -m pip install --quiet --upgrade pip
-	$(WORKER_BIN)/python -m pip install --quiet -r gpu_worker/requirements-dev.txt
-	$(WORKER_BIN)/python -m pip install --quiet --no-deps -r gpu_worker/requirements-qwen.txt
+	$(WORKER_BIN)/python -m pip install --progress-bar off -r gpu_worker/requirements-dev.txt $(PIP_PROGRESS)
+	$(WORKER_BIN)/python -m pip install --progress-bar off --no-deps -r gpu_worker/requirements-qwen.txt $(PIP_PROGRESS)
 	touch $@
 
 # The whole suite: the GPU worker's own tests (no Django), then the service's.

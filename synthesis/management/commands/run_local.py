@@ -1,11 +1,14 @@
 """``make run``: the whole service on one machine, in the foreground, until interrupted.
 
 Starts a local GPU worker (the tiny random-weight checkpoints unless TTS_MODEL or
-TTS_PRESET_MODEL say otherwise), the web server and a Celery worker with beat, after migrating.
-It prints an API key to use and a curl line to submit a job.
+TTS_PRESET_MODEL say otherwise), the web server and a Celery worker with beat, after migrating,
+and keeps them running (``synthesis/management/supervisor.py``). Once the GPU worker is healthy
+it prints an API key, a curl line to submit a job and how to log in to the admin.
 """
 
+import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -14,13 +17,17 @@ from pathlib import Path
 
 import httpx
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import ApiKey
 from accounts.services import account_get_or_create, api_key_create
+from synthesis.management.supervisor import Child, Supervisor
 
 LOCAL_ACCOUNT = "local"
+ADMIN_USER = "admin"
+WORKER_PATIENCE_SECONDS = 300
 NOISE_NOTICE = (
     "The GPU worker runs tiny random-weight checkpoints: jobs complete, but the audio is noise.\n"
     "For speech, on a machine that can download from the Hugging Face hub (a GPU helps a lot):\n"
@@ -47,42 +54,53 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, worker_port: int, **options):
         signal.signal(signal.SIGTERM, stop_on_signal)
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # the health polls below
         call_command("migrate", interactive=False, verbosity=0)
         worker_url = f"http://127.0.0.1:{worker_port}"
-        env = {**os.environ, "GPU_WORKER_URL": worker_url, "TTS_DEFAULT_ENGINE": "local", "PYTHONUNBUFFERED": "1"}
-        worker_env = {**env, "PORT": str(worker_port), "TTS_HOST": "127.0.0.1", **self.models()}
-        processes = {
-            "gpu_worker": [worker_python(), "-m", "gpu_worker.server"],
-            "celery": [
-                *(sys.executable, "-m", "celery", "-A", "libread_tts", "worker", "--beat"),
-                *("-Q", "synthesis,default", "--concurrency", "2", "--loglevel", "info"),
-            ],
-            "web": [
-                *(sys.executable, "-m", "gunicorn", "libread_tts.wsgi", "--bind", f"{host}:{port}"),
-                *("--workers", "2", "--threads", "4", "--access-logfile", "-"),
-            ],
-        }
-        running = {
-            name: subprocess.Popen(command, env=worker_env if name == "gpu_worker" else env)
-            for name, command in processes.items()
-        }
+        supervisor = Supervisor(self.children(host, port, worker_port, worker_url), Path(settings.VAR_DIR) / "log")
+        supervisor.start_all()
         try:
-            self.announce(host, port, worker_url)
-            while all(process.poll() is None for process in running.values()):
+            if self.worker_healthy(supervisor, worker_url):
+                self.announce(host, port)
+            while True:
+                supervisor.keep_running()
                 time.sleep(0.5)
-            stopped = next(name for name, process in running.items() if process.poll() is not None)
-            self.stderr.write(f"{stopped} exited with {running[stopped].returncode}; stopping the rest.")
         except KeyboardInterrupt:
             self.stdout.write("Stopping.")
         finally:
-            for process in running.values():
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-            for process in running.values():
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            supervisor.stop_all()
+
+    def children(self, host: str, port: int, worker_port: int, worker_url: str) -> list[Child]:
+        env = {**os.environ, "GPU_WORKER_URL": worker_url, "TTS_DEFAULT_ENGINE": "local", "PYTHONUNBUFFERED": "1"}
+        worker_env = {**env, "PORT": str(worker_port), "TTS_HOST": "127.0.0.1", **self.models()}
+        celery = [sys.executable, "-m", "celery", "-A", "libread_tts", "--quiet", "worker", "--beat"]
+        web = [sys.executable, "-m", "gunicorn", "libread_tts.wsgi", "--config", "python:libread_tts.gunicorn"]
+        return [
+            Child("gpu_worker", [worker_python(), "-m", "gpu_worker.server"], worker_env),
+            Child("celery", [*celery, "-Q", "synthesis,default", "--concurrency", "2", "--loglevel", "info"], env),
+            # No access log: LibRead polls every job twice a second.
+            Child("web", [*web, "--bind", f"{host}:{port}", "--access-logfile", "/dev/null"], env),
+        ]
+
+    def worker_healthy(self, supervisor: Supervisor, worker_url: str) -> bool:
+        """Wait for the GPU worker's health, keeping the others running; say why when it never comes."""
+        deadline, last = time.monotonic() + WORKER_PATIENCE_SECONDS, "no answer yet"
+        while time.monotonic() < deadline:
+            try:
+                answer = httpx.get(f"{worker_url}/health", timeout=2)
+                if answer.status_code == 200:
+                    return True
+                last = f"{answer.status_code}: {answer.text[:200]}"
+            except httpx.TransportError as exc:
+                last = f"not reachable ({exc})"
+            supervisor.keep_running()
+            time.sleep(1)
+        self.stderr.write(
+            f"The GPU worker at {worker_url} is not healthy after {WORKER_PATIENCE_SECONDS} s (last: {last}).\n"
+            f"Its output is above and in {Path(settings.VAR_DIR) / 'log' / 'gpu_worker.log'}. The service runs: "
+            "jobs wait in `queued` until the worker is ready."
+        )
+        return False
 
     def models(self) -> dict[str, str]:
         if os.environ.get("TTS_MODEL") or os.environ.get("TTS_PRESET_MODEL"):
@@ -91,9 +109,11 @@ class Command(BaseCommand):
         for kind, variable in (("base", "TTS_MODEL"), ("custom_voice", "TTS_PRESET_MODEL")):
             directory = Path(settings.VAR_DIR) / "models" / f"tiny-{kind}"
             if not (directory / "config.json").exists():
-                subprocess.run(
-                    [worker_python(), "-m", "gpu_worker.testing.tiny_model", str(directory), "--kind", kind], check=True
-                )
+                self.stdout.write(f"Building the tiny {kind} checkpoint (once) in {directory} ...")
+                command = [worker_python(), "-m", "gpu_worker.testing.tiny_model", str(directory), "--kind", kind]
+                built = subprocess.run(command, capture_output=True, text=True)
+                if built.returncode != 0:
+                    raise CommandError(f"Building the tiny {kind} checkpoint failed:\n{built.stdout}{built.stderr}")
             models[variable] = str(directory)
         self.stdout.write(self.style.WARNING(NOISE_NOTICE))
         return {**models, "HF_HUB_OFFLINE": "1"}
@@ -110,20 +130,21 @@ class Command(BaseCommand):
         path.chmod(0o600)
         return key
 
-    def announce(self, host: str, port: int, worker_url: str) -> None:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{worker_url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(1)
+    def admin_login(self) -> str:
+        """How to log in to the admin: a superuser is made on the first run, its password shown once."""
+        users = get_user_model().objects
+        if users.filter(is_superuser=True).exists():
+            return f"log in as your superuser (forgot it? python manage.py changepassword {ADMIN_USER})"
+        password = secrets.token_urlsafe(12)
+        users.create_superuser(ADMIN_USER, password=password)
+        return f"user {ADMIN_USER}, password {password} (shown this once)"
+
+    def announce(self, host: str, port: int) -> None:
         key = self.local_key()
-        base = f"http://{host}:{port}/api/tts/v1/tts"
-        self.stdout.write(
-            self.style.SUCCESS(f"\nlibread-tts is up on http://{host}:{port}  (admin: /admin/, health: {base}/health)")
-        )
+        root = f"http://{host}:{port}"
+        base = f"{root}/api/tts/v1/tts"
+        self.stdout.write(self.style.SUCCESS(f"\nlibread-tts is up on {root}  (health: {base}/health)"))
+        self.stdout.write(f"Admin: {root}/admin/ ({self.admin_login()})\nAPI docs: {root}/api/tts/v1/docs")
         self.stdout.write(f"API key: {key}\nSubmit a job:\n")
         self.stdout.write(
             f"  curl -s -X POST {base}/jobs -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' "
