@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "billing",
     "voices",
     "synthesis",
+    "speech",
 ]
 
 MIDDLEWARE = [

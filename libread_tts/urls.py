@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/tts/v1/tts/", include("synthesis.urls")),
+    path("v1/", include("speech.urls")),  # OpenAI's paths, as its clients call them
     path(
         "api/tts/v1/schema",
         SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]),

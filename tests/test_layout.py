@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STACK = ["common", "accounts", "engines", "billing", "voices", "synthesis", "libread_tts"]
+STACK = ["common", "accounts", "engines", "billing", "voices", "synthesis", "speech", "libread_tts"]
 WEB_FRAMEWORK = {"django", "rest_framework", "drf_spectacular", "celery", "kombu"}
 GPU_ONLY = {"torch", "torchaudio", "transformers", "qwen_tts", "faster_qwen3_tts", "gpu_worker"}
 LONGEST_FUNCTION = 50

@@ -46,7 +46,7 @@ def test_the_first_sync_creates_template_endpoint_and_worker_group(console):
     assert (endpoint["cold_workers"], endpoint["max_workers"]) == (0, 3)
     _, _, group = console.console_writes[2]
     assert group["template_hash"] == "hash-300-1"
-    assert group["search_params"] == "reliability>0.95 num_gpus=1"
+    assert group["search_params"] == "reliability>0.95 num_gpus=1 cuda_vers>=12.8"
     assert group["gpu_ram"] == 8
     deployment = VastaiDeployment.objects.get()
     assert deployment.endpoint_id == 1000
@@ -90,7 +90,7 @@ def test_a_new_image_updates_the_template_and_points_the_worker_group_at_it(cons
     changed = [(method, path) for method, path, _ in console.console_writes[writes:]]
     assert changed == [("PUT", "/api/v1/template/"), ("PUT", "/api/v0/workergroups/500/")]
     assert console.console_writes[-1][2]["template_hash"] == "hash-300-2"
-    assert console.console_writes[-1][2]["search_params"] == "reliability>0.95 num_gpus=1"
+    assert console.console_writes[-1][2]["search_params"] == "reliability>0.95 num_gpus=1 cuda_vers>=12.8"
 
 
 def test_a_dry_run_prints_the_diff_and_writes_nothing(console, settings):

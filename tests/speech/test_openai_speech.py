@@ -1,0 +1,158 @@
+"""OpenAI's speech API, called with OpenAI's own Python client against the running service (gunicorn,
+a Celery worker and the GPU worker on the tiny checkpoints): every format decodes, audio streams
+before the job is done, errors come in OpenAI's shape, and each call is billed to the key's account."""
+
+import io
+
+import av
+import httpx
+import numpy as np
+import openai
+import pytest
+
+from accounts.services import account_get_or_create, api_key_create
+from billing.models import UsageRecord
+from gpu_worker.testing.processes import wait_until
+from speech.catalog import MAX_INPUT_CHARACTERS
+from synthesis.models import Segment, SynthesisJob
+from tests.support.stack import service_env, web_server
+
+SENTENCE = "The lamps along the quay were lit one by one."
+CHAPTER = " ".join(
+    [
+        SENTENCE,
+        "A boat came in with its sails furled, and nobody on the pier said a word while the ropes were thrown.",
+        "The harbour master walked the length of the quay, counting the boats as he always did at dusk.",
+        "When he reached the end he stopped, looked out at the water, and turned back without a word.",
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def service_url(django_db_setup, django_db_blocker, worker_tap, celery_worker_process, tmp_path_factory):
+    with django_db_blocker.unblock():
+        env = service_env(GPU_WORKER_URL=worker_tap.url)
+    with web_server(env, tmp_path_factory.mktemp("web") / "web.out") as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def client(service_url, live_worker):
+    account = account_get_or_create(name="reader")
+    _, key = api_key_create(account=account)
+    speech = openai.OpenAI(api_key=key, base_url=f"{service_url}/v1", max_retries=0, timeout=120)
+    speech.account = account
+    return speech
+
+
+def decoded(audio: bytes, container: str | None = None) -> tuple[str, int, float]:
+    """The codec, sample rate and seconds of the audio, as ffmpeg reads it."""
+    with av.open(io.BytesIO(audio), format=container) as media:
+        stream = media.streams.audio[0]
+        samples = sum(frame.samples for frame in media.decode(stream))
+        return stream.codec_context.name, stream.codec_context.sample_rate, samples / stream.codec_context.sample_rate
+
+
+@pytest.mark.parametrize(
+    ("response_format", "codec"),
+    [("mp3", "mp3float"), ("opus", "opus"), ("aac", "aac"), ("flac", "flac"), ("wav", "pcm_s16le")],
+)
+def test_every_response_format_is_audio_of_that_format(client, response_format, codec):
+    audio = client.audio.speech.create(model="tts-1", voice="alloy", input=SENTENCE, response_format=response_format)
+
+    name, rate, seconds = decoded(audio.content)
+    assert name == codec
+    assert rate in (24_000, 48_000)  # Opus decodes at 48 kHz
+    assert seconds > 0.1
+
+
+def test_pcm_is_raw_24_khz_16_bit_mono_the_length_of_the_job(client):
+    audio = client.audio.speech.create(model="gpt-4o-mini-tts", voice="nova", input=SENTENCE, response_format="pcm")
+
+    samples = np.frombuffer(audio.content, dtype="<i2")
+    job = SynthesisJob.objects.get()
+    assert len(audio.content) % 2 == 0
+    assert samples.size / 24_000 == pytest.approx(job.segments.get().duration, abs=0.01)
+    assert np.abs(samples).max() > 0
+
+
+def test_the_first_chunk_comes_while_later_segments_are_still_being_made(client):
+    with client.audio.speech.with_streaming_response.create(
+        model="tts-1", voice="echo", input=CHAPTER, response_format="pcm"
+    ) as response:
+        chunks = response.iter_bytes()
+        first = next(chunk for chunk in chunks if chunk)
+        segments = list(SynthesisJob.objects.get().segments.values_list("status", flat=True))
+        rest = b"".join(chunks)
+
+    assert len(segments) >= 3
+    assert segments.count(Segment.Status.READY) < len(segments)
+    assert len(first) > 0
+    assert len(rest) > 0
+    assert SynthesisJob.objects.get().status == "complete"
+
+
+def test_an_unknown_voice_is_refused_in_openais_error_shape(client):
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.audio.speech.create(model="tts-1", voice="nobody", input=SENTENCE)
+
+    error = refused.value.body
+    assert error["type"] == "invalid_request_error"
+    assert error["code"] == "unknown_voice"
+    assert "nobody" in error["message"]
+    assert not SynthesisJob.objects.exists()
+
+
+def test_an_input_over_openais_limit_is_refused_in_its_error_shape(client):
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.audio.speech.create(model="tts-1", voice="alloy", input="a" * (MAX_INPUT_CHARACTERS + 1))
+
+    assert refused.value.body["type"] == "invalid_request_error"
+    assert refused.value.body["code"] == "max_length"
+    assert refused.value.body["message"].startswith("input: ")
+
+
+def test_a_speed_other_than_one_is_refused_rather_than_ignored(client):
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.audio.speech.create(model="tts-1", voice="alloy", input=SENTENCE, speed=1.5)
+
+    assert refused.value.body["code"] == "speed"
+
+
+def test_a_bad_key_is_refused_in_openais_error_shape(client, service_url):
+    stranger = openai.OpenAI(api_key="lrt_not-a-key", base_url=f"{service_url}/v1", max_retries=0)
+
+    with pytest.raises(openai.AuthenticationError) as refused:
+        stranger.audio.speech.create(model="tts-1", voice="alloy", input=SENTENCE)
+
+    assert refused.value.body["type"] == "authentication_error"
+
+
+def test_the_call_is_billed_to_the_keys_account(client):
+    client.audio.speech.create(model="tts-1", voice="alloy", input=SENTENCE, response_format="wav")
+
+    lines = UsageRecord.objects.filter(account=client.account)
+    assert lines.exists()
+    assert sum(line.cost_usd for line in lines) > 0
+    assert SynthesisJob.objects.get().account == client.account
+
+
+def test_models_and_voices_are_listed(client):
+    models = {model.id for model in client.models.list()}
+    voices = client.get("/audio/voices", cast_to=object)
+
+    assert {"tts-1", "tts-1-hd", "gpt-4o-mini-tts"} <= models
+    assert {"alloy", "ryan"} <= {voice["id"] for voice in voices["voices"]}
+
+
+def test_a_client_that_goes_away_stops_the_job(client, service_url):
+    chapter = " ".join([CHAPTER] * 5)
+    headers = {"Authorization": f"Bearer {client.api_key}"}
+    body = {"model": "tts-1", "voice": "echo", "input": chapter, "response_format": "pcm"}
+    with httpx.stream("POST", f"{service_url}/v1/audio/speech", json=body, headers=headers, timeout=60) as response:
+        assert response.status_code == 200
+        next(chunk for chunk in response.iter_bytes() if chunk)
+
+    wait_until(lambda: SynthesisJob.objects.get().status == "canceled", 60, what="the job to be canceled")
+    segments = SynthesisJob.objects.get().segments
+    assert segments.filter(status=Segment.Status.READY).count() < segments.count()
