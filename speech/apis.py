@@ -69,7 +69,9 @@ class SpeechInput(serializers.Serializer):
     voice = StrictCharField(help_text="An OpenAI voice, a preset's name, or a stored voice's id.")
     instructions = StrictCharField(required=False, allow_blank=True, default="", max_length=500)
     response_format = serializers.ChoiceField(choices=catalog.RESPONSE_FORMATS, default="mp3")
-    speed = serializers.FloatField(required=False, default=1.0, min_value=0.25, max_value=4.0)
+    speed = serializers.FloatField(
+        required=False, default=1.0, min_value=0.25, max_value=4.0, help_text="Time-stretched, pitch kept (WSOLA)."
+    )
     stream_format = serializers.ChoiceField(choices=["audio", "sse"], default="audio")
 
     def validate_model(self, model: str) -> str:
@@ -83,11 +85,6 @@ class SpeechInput(serializers.Serializer):
         if not text.strip():
             raise serializers.ValidationError("Input is empty.", "blank")
         return text
-
-    def validate_speed(self, speed: float) -> float:
-        if speed != 1.0:
-            raise serializers.ValidationError("Only speed 1.0 is supported: the voice speaks at its own pace.", "speed")
-        return speed
 
 
 class SpeechApi(OpenAIApi):
@@ -115,7 +112,7 @@ class SpeechApi(OpenAIApi):
             instruct=fields["instructions"],
         )
         streaming.first_segment_wait(job=job)
-        chunks = streaming.job_audio(job=job, encoder=encoder_for(fields["response_format"]))
+        chunks = streaming.job_audio(job=job, encoder=encoder_for(fields["response_format"]), speed=fields["speed"])
         if fields["stream_format"] == "sse":
             return StreamingHttpResponse(streaming.server_sent_events(chunks), content_type="text/event-stream")
         answer = StreamingHttpResponse(chunks, content_type=catalog.CONTENT_TYPES[fields["response_format"]])

@@ -16,6 +16,7 @@ import soundfile as sf
 
 from common.errors import Conflict
 from speech.encoding import SAMPLE_RATE
+from speech.stretch import time_stretch
 from synthesis import lifecycle
 from synthesis.models import Segment, SynthesisJob
 
@@ -38,14 +39,17 @@ def first_segment_wait(*, job: SynthesisJob) -> None:
         time.sleep(POLL_SECONDS)
 
 
-def segment_samples(segment: Segment, last: bool) -> np.ndarray:
+def segment_samples(segment: Segment, last: bool, speed: float) -> np.ndarray:
+    """The segment's 16-bit samples, with the pause after it, at the speed asked for."""
     samples, _ = sf.read(segment.audio.path, dtype="int16")
-    if last or not segment.pause_after_ms:
+    if not last and segment.pause_after_ms:
+        samples = np.concatenate([samples, np.zeros(SAMPLE_RATE * segment.pause_after_ms // 1000, dtype=np.int16)])
+    if speed == 1.0:
         return samples
-    return np.concatenate([samples, np.zeros(SAMPLE_RATE * segment.pause_after_ms // 1000, dtype=np.int16)])
+    return np.clip(np.round(time_stretch(samples, speed, SAMPLE_RATE)), -32768, 32767).astype(np.int16)
 
 
-def job_audio(*, job: SynthesisJob, encoder) -> Iterator[bytes]:
+def job_audio(*, job: SynthesisJob, encoder, speed: float = 1.0) -> Iterator[bytes]:
     """The job's audio through the encoder, segment by segment, until the job is complete (or failed)."""
     ended = False
     try:
@@ -57,7 +61,7 @@ def job_audio(*, job: SynthesisJob, encoder) -> Iterator[bytes]:
                 if segment.index != sent:
                     break
                 sent += 1
-                yield encoder.feed(segment_samples(segment, last=sent == total))
+                yield encoder.feed(segment_samples(segment, last=sent == total, speed=speed))
             job.refresh_from_db(fields=["status"])
             if job.status in (SynthesisJob.Status.ERROR, SynthesisJob.Status.CANCELED):
                 break

@@ -6,7 +6,10 @@ backoff that doubles with each quick exit (up to ``MAX_BACKOFF`` seconds) and st
 it has run for ``STEADY_SECONDS``.
 """
 
+import contextlib
+import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -56,6 +59,11 @@ class Child:
     relay: threading.Thread | None = field(default=None, repr=False)
 
 
+def group_signal(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the whole group is gone
+        os.killpg(process.pid, signum)
+
+
 class Supervisor:
     def __init__(self, children: list[Child], log_dir: Path, console: TextIO = sys.stdout):
         self.children = {child.name: child for child in children}
@@ -71,9 +79,11 @@ class Supervisor:
             self.console.flush()
 
     def start(self, child: Child) -> None:
+        # A process group of its own: what the child started (Celery's pool and beat) goes with it.
         child.process = subprocess.Popen(
-            child.command, env=child.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
-        )
+            child.command, env=child.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+            start_new_session=True,
+        )  # fmt: skip
         child.started_at, child.restart_at = time.monotonic(), None
         child.relay = threading.Thread(target=self.relay, args=(child, child.process), daemon=True)
         child.relay.start()
@@ -103,6 +113,7 @@ class Supervisor:
             code = child.process.poll()
             if code is None:
                 continue
+            group_signal(child.process, signal.SIGKILL)  # what it left behind
             ran = now - child.started_at
             child.quick_exits = 0 if ran >= STEADY_SECONDS else child.quick_exits + 1
             delay = min(2 ** max(child.quick_exits - 1, 0), MAX_BACKOFF)
@@ -112,12 +123,11 @@ class Supervisor:
     def stop_all(self, timeout: float = 10) -> None:
         running = [child.process for child in self.children.values() if child.process and child.process.poll() is None]
         for process in running:
-            process.terminate()
+            group_signal(process, signal.SIGTERM)
         for process in running:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            group_signal(process, signal.SIGKILL)
         for child in self.children.values():
             if child.relay:
                 child.relay.join(5)
