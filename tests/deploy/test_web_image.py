@@ -55,7 +55,7 @@ def test_every_app_of_the_project_is_in_the_image(image):
     apps = [app for app in settings.INSTALLED_APPS if (ROOT / app).is_dir()]
 
     assert apps
-    assert all((image / app / "models.py").exists() for app in apps)
+    assert all((image / app / "apps.py").exists() for app in apps)
 
 
 def test_nothing_local_secret_or_for_development_is_sent(tmp_path):
