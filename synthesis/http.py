@@ -5,7 +5,8 @@ from pathlib import Path
 
 from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 
-RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# Eighteen digits address any file; a longer number is no range (and would overflow int()'s digit limit).
+RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 CHUNK = 64 * 1024
 
 

@@ -71,7 +71,14 @@ def job_create(
             seed=secrets.randbelow(2**31),
         )
         Segment.objects.bulk_create(
-            Segment(job=job, index=piece.index, text=piece.text, pause_after_ms=piece.pause_after_ms)
+            Segment(
+                job=job,
+                index=piece.index,
+                text=piece.text,
+                text_start=piece.start,
+                text_end=piece.end,
+                pause_after_ms=piece.pause_after_ms,
+            )
             for piece in pieces
         )
         job_enqueue(job)

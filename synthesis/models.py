@@ -92,6 +92,10 @@ class Segment(models.Model):
     job = models.ForeignKey(SynthesisJob, on_delete=models.CASCADE, related_name="segments")
     index = models.PositiveIntegerField()
     text = models.TextField()
+    # Where the segment's text sits in the job's text: [text_start, text_end), from its first
+    # character to just past its last (the segment's own text has its whitespace collapsed).
+    text_start = models.PositiveIntegerField(null=True, blank=True)
+    text_end = models.PositiveIntegerField(null=True, blank=True)
     pause_after_ms = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     audio = models.FileField(upload_to=segment_audio_path, blank=True)

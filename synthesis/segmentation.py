@@ -13,16 +13,24 @@ third on, segments are full size. Sentences are found by sentencex, which knows 
 initials ("Dr. Hale", "e.g.", "U.S.", "p.m.", "J. R. R. Tolkien") in many languages.
 
 Every segment is a contiguous slice of its whitespace-collapsed paragraph, so no character is lost
-or reordered and Chinese sentences keep their original (absent) spacing.
+or reordered and Chinese sentences keep their original (absent) spacing; each also knows its span
+``[start, end)`` in the original text, from its first to its last character, which word timings and
+lexicons map back through.
+
+Every step is linear in the text: the text is read word by word once, and a sentence's end is
+tested against tables made in one pass over its paragraph, never by scanning back over a run of
+marks or closers (a regular expression anchored at a span's end re-reads a run of "…" from every
+position in it, which took minutes on one request).
 
 No Django, no database: Django code imports it, and it is tested without either. sentencex is a
 compiled splitter with no model to download.
 """
 
 import re
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import sentencex
@@ -41,10 +49,10 @@ OPENING_LIMITS = {
     CJK_LIMITS: ((0, 50), (60, 80)),
 }
 
-PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-CLOSERS = "\"'”’)\\]」』）》〉"
+WORD = re.compile(r"\S+")
 # What a sentence ends with: . ! ? … or a Chinese or Japanese full stop, then closing quotes or brackets.
-SENTENCE_MARK = re.compile(rf"[.!?…。！？]+[{CLOSERS}]*$")
+SENTENCE_MARKS = frozenset(".!?…。！？")
+CLOSERS = frozenset("\"'”’)]」』）》〉")
 CLAUSE_MARKS = ",;:，；：、"
 BRACKETS_BLANKED = str.maketrans("()", "  ")
 CJK_CHARACTER = re.compile(
@@ -72,11 +80,30 @@ SENTENCE_LANGUAGES = {
 @dataclass(frozen=True)
 class TextSegment:
     index: int  # 0, 1, 2, ... in reading order
-    text: str  # stripped, never empty
+    text: str  # stripped, never empty, whitespace collapsed to single spaces
     pause_after_ms: int  # silence after this segment when stitching the audio
+    start: int  # [start, end) in the original text: its first character to just past its last
+    end: int
 
 
 Span = tuple[int, int]  # [start, end) in a paragraph, no leading or trailing space
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph's words joined by single spaces, and where each word sits in the original text."""
+
+    text: str
+    word_starts: list[int]  # each word's first index in ``text``
+    original_starts: list[int]  # the same word's first index in the original text
+
+    def original(self, position: int) -> int:
+        """The original text's index of the character at ``position`` (not a joining space)."""
+        word = bisect_right(self.word_starts, position) - 1
+        return self.original_starts[word] + position - self.word_starts[word]
+
+    def original_span(self, start: int, end: int) -> Span:
+        return self.original(start), self.original(end - 1) + 1
 
 
 def limits_for(language: str, text: str) -> tuple[int, int]:
@@ -125,21 +152,44 @@ def split_text(text: str, language: str = "auto", max_length: int | None = None)
 
     segments: list[TextSegment] = []
     for paragraph in paragraphs_of(text):
-        spans = paragraph_spans(paragraph, code, partial(paragraph_limits, len(segments), full, max_length))
+        spans = paragraph_spans(paragraph.text, code, partial(paragraph_limits, len(segments), full, max_length))
         for position, (start, end) in enumerate(spans):
             pause = PAUSE_PARAGRAPH_MS if position == len(spans) - 1 else PAUSE_SENTENCE_MS
-            segments.append(TextSegment(len(segments), paragraph[start:end], pause))
+            segments.append(
+                TextSegment(len(segments), paragraph.text[start:end], pause, *paragraph.original_span(start, end))
+            )
     if segments:
-        last = segments[-1]
-        segments[-1] = TextSegment(last.index, last.text, 0)
+        segments[-1] = replace(segments[-1], pause_after_ms=0)
     return segments
 
 
-def paragraphs_of(text: str) -> list[str]:
-    """Paragraphs split at blank lines, whitespace inside each collapsed to single spaces."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    paragraphs = (" ".join(paragraph.split()) for paragraph in PARAGRAPH_BREAK.split(text))
-    return [paragraph for paragraph in paragraphs if paragraph]
+def line_breaks(gap: str) -> int:
+    """How many line breaks a run of whitespace holds; \\r\\n, \\r and \\n are one each."""
+    return gap.count("\n") + gap.count("\r") - gap.count("\r\n")
+
+
+def paragraphs_of(text: str) -> list[Paragraph]:
+    """Paragraphs split at blank lines (two line breaks with only whitespace between), whitespace
+    inside each collapsed to single spaces."""
+    paragraphs: list[Paragraph] = []
+    words: list[str] = []
+    word_starts: list[int] = []
+    original_starts: list[int] = []
+    length = previous_end = 0
+    for match in WORD.finditer(text):
+        if words and line_breaks(text[previous_end : match.start()]) >= 2:
+            paragraphs.append(Paragraph(" ".join(words), word_starts, original_starts))
+            words, word_starts, original_starts, length = [], [], [], 0
+        if words:
+            length += 1  # the joining space
+        words.append(match.group())
+        word_starts.append(length)
+        original_starts.append(match.start())
+        length += match.end() - match.start()
+        previous_end = match.end()
+    if words:
+        paragraphs.append(Paragraph(" ".join(words), word_starts, original_starts))
+    return paragraphs
 
 
 def stripped(paragraph: str, start: int, end: int) -> Span | None:
@@ -157,23 +207,48 @@ def sentence_spans(paragraph: str, code: str) -> list[Span]:
     (He always did.) Good." it ends a sentence after "always". So it reads the paragraph with round
     brackets blanked out (the indexes stay the same), each sentence it finds then ends at its last
     non-space character and takes the closing brackets after it, and a boundary counts only after a
-    sentence mark.
+    sentence mark. Each of those steps reads a table, so none re-reads a run of spaces, brackets or
+    closers however many boundaries fall in it.
     """
     blanked = paragraph.translate(BRACKETS_BLANKED)
+    last_non_space = last_index_before(blanked, lambda character: character != " ")
+    last_non_closer = last_index_before(paragraph, lambda character: character not in CLOSERS)
+    after_brackets = first_index_from(paragraph, lambda character: character != ")")
     spans: list[Span] = []
     start = 0
     for boundary in sentencex.get_sentence_boundaries(code, blanked):
-        end = boundary["end_index"]
-        while end > start and blanked[end - 1] == " ":
-            end -= 1
-        while end < len(paragraph) and paragraph[end] == ")":
-            end += 1
+        end = after_brackets[max(start, last_non_space[boundary["end_index"]] + 1)]
         span = stripped(paragraph, start, end)
-        if span and SENTENCE_MARK.search(paragraph, span[0], span[1]):
+        if span and ends_sentence(paragraph, span, last_non_closer):
             spans.append(span)
             start = end
     rest = stripped(paragraph, start, len(paragraph))
     return [*spans, rest] if rest else spans
+
+
+def last_index_before(text: str, wanted: Callable[[str], bool]) -> list[int]:
+    """For each i in 0..len(text), the last index before i whose character is wanted, else -1."""
+    table = [-1] * (len(text) + 1)
+    last = -1
+    for index, character in enumerate(text):
+        if wanted(character):
+            last = index
+        table[index + 1] = last
+    return table
+
+
+def first_index_from(text: str, wanted: Callable[[str], bool]) -> list[int]:
+    """For each i in 0..len(text), the first index at or after i whose character is wanted, else len(text)."""
+    table = [len(text)] * (len(text) + 1)
+    for index in range(len(text) - 1, -1, -1):
+        table[index] = index if wanted(text[index]) else table[index + 1]
+    return table
+
+
+def ends_sentence(paragraph: str, span: Span, last_non_closer: list[int]) -> bool:
+    """Whether the span ends with a sentence mark, maybe followed by closing quotes or brackets."""
+    last = last_non_closer[span[1]]
+    return last >= span[0] and paragraph[last] in SENTENCE_MARKS
 
 
 def paragraph_spans(paragraph: str, code: str, limits: Callable[[int], tuple[int, int]]) -> list[Span]:

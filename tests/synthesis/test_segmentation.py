@@ -452,3 +452,42 @@ def test_sentences_in_parentheses_are_split_only_at_their_marks():
 
     assert all(segment.text.endswith((".", ".)")) for segment in segments)
     assert " ".join(segment.text for segment in segments) == " ".join(text.split())
+
+
+def assert_spans_point_at_the_original(text: str, segments: list[TextSegment]) -> None:
+    previous_end = 0
+    for segment in segments:
+        original = text[segment.start : segment.end]
+        assert " ".join(original.split()) == segment.text
+        assert original == original.strip()
+        assert previous_end <= segment.start < segment.end
+        assert text[previous_end : segment.start].strip() == ""
+        previous_end = segment.end
+    assert text[previous_end:].strip() == ""
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_each_segment_knows_its_span_in_the_original_text(seed):
+    text = chapter(seed, count=30)
+
+    assert_spans_point_at_the_original(text, split_text(text, "english"))
+
+
+def test_spans_count_the_original_whitespace_however_it_was_written():
+    text = "  Windows lines\r\nwrap here.\r\n\r\n\tA tab-indented   paragraph,\ran old Mac one.\n \n Last. "
+
+    segments = split_text(text, "english")
+
+    assert [segment.text for segment in segments] == [
+        "Windows lines wrap here.",
+        "A tab-indented paragraph, an old Mac one.",
+        "Last.",
+    ]
+    assert_spans_point_at_the_original(text, segments)
+    assert text[segments[1].start : segments[1].end] == "A tab-indented   paragraph,\ran old Mac one."
+
+
+def test_chinese_spans_point_at_the_original_characters():
+    text = chinese_chapter(2)
+
+    assert_spans_point_at_the_original(text, split_text(text, "chinese"))
