@@ -16,6 +16,8 @@ from synthesis.models import Segment, SynthesisJob
 from synthesis.runs import job_enqueue
 from synthesis.segments import segments_requeue, segments_unfinished, segments_unsent_cancel
 from synthesis.states import Status, job_touch, job_transition
+from voices.models import Voice
+from voices.services import inline_voices_release
 
 RETRYABLE = (Status.ERROR, Status.CANCELED)
 
@@ -38,6 +40,8 @@ def job_delete(*, job: SynthesisJob) -> None:
     folder = job_folder(job)
     job.delete()
     shutil.rmtree(folder, ignore_errors=True)
+    if job.stored_voice_id is not None:
+        inline_voices_release(Voice.objects.filter(pk=job.stored_voice_id))
 
 
 def job_retry(*, job: SynthesisJob) -> SynthesisJob:
@@ -84,8 +88,11 @@ def jobs_requeue_stalled() -> int:
 
 
 def jobs_delete_expired() -> int:
+    """Delete the jobs past retention, and the inline voices no job uses any more (a job deleted
+    before inline voices went with their jobs left its voice behind)."""
     cutoff = timezone.now() - timedelta(hours=settings.TTS_JOB_RETENTION_HOURS)
     expired = list(SynthesisJob.objects.filter(created_at__lt=cutoff))
     for job in expired:
         job_delete(job=job)
+    inline_voices_release(Voice.objects.filter(created_at__lt=cutoff))
     return len(expired)

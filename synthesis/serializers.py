@@ -5,7 +5,7 @@ from common.api import StrictCharField
 from synthesis import audio
 from synthesis.models import Segment, SynthesisJob
 from synthesis.selectors import segments_for_poll
-from voices.validation import decode_base64_audio
+from voices.validation import REF_TEXT_MAX_LENGTH, decode_base64_audio
 
 
 class JobCreateInput(serializers.Serializer):
@@ -14,7 +14,7 @@ class JobCreateInput(serializers.Serializer):
     language = StrictCharField(required=False, default="auto")
     voice = StrictCharField(required=False, default="default")
     voice_data = StrictCharField(required=False)
-    ref_text = StrictCharField(required=False, allow_blank=True, default="")
+    ref_text = StrictCharField(required=False, allow_blank=True, default="", max_length=REF_TEXT_MAX_LENGTH)
     instruct = StrictCharField(required=False, allow_blank=True, default="", max_length=500)
     format = serializers.ChoiceField(choices=list(audio.FORMATS), required=False, default="wav")
 

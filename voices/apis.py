@@ -12,7 +12,7 @@ from voices import schema, services
 from voices.models import Voice
 from voices.presets import voice_list
 from voices.selectors import voices_listed
-from voices.validation import decode_base64_audio, validate_reference
+from voices.validation import REF_TEXT_MAX_LENGTH, decode_base64_audio, validate_reference
 
 
 def voice_json(voice: Voice) -> dict:
@@ -49,7 +49,7 @@ class VoiceFields(serializers.Serializer):
 
 
 class VoiceCreateInput(VoiceFields):
-    ref_text = StrictCharField(required=False, allow_blank=True, default="", max_length=2000)
+    ref_text = StrictCharField(required=False, allow_blank=True, default="", max_length=REF_TEXT_MAX_LENGTH)
     audio_base64 = StrictCharField(required=False)
     audio = serializers.FileField(required=False)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import models, transaction
 
 from accounts.models import Account
 from voices.models import Voice
@@ -54,8 +54,12 @@ def voice_prompt_enqueue(voice: Voice) -> None:
 
 
 def voice_for_inline_clone(*, account: Account, reference: Reference, ref_text: str = "") -> Voice:
-    """The account's voice for this reference and transcript: an earlier identical one, or a new one."""
-    existing = Voice.objects.filter(account=account, digest=reference.digest(ref_text)).first()
+    """The account's voice for this reference and transcript: an earlier identical one, or a new one.
+
+    Called in the transaction that stores the job; the lock keeps a job being deleted from taking
+    an inline voice away while this job is about to use it (inline_voices_release).
+    """
+    existing = Voice.objects.select_for_update().filter(account=account, digest=reference.digest(ref_text)).first()
     if existing:
         return existing
     return voice_create(account=account, name="Inline clone", reference=reference, ref_text=ref_text, inline=True)
@@ -69,6 +73,19 @@ def voice_update(*, voice: Voice, **fields) -> Voice:
             setattr(voice, name, value)
     voice.save()
     return voice
+
+
+def inline_voices_release(voices: models.QuerySet[Voice]) -> int:
+    """Delete the inline voices among these that no job uses any more: an inline voice lives as long
+    as the jobs that were made with it, and cannot be listed or deleted through the API itself."""
+    deleted = 0
+    for voice in voices.filter(inline=True):
+        with transaction.atomic():
+            unused = Voice.objects.select_for_update().filter(pk=voice.pk, jobs__isnull=True).first()
+            if unused:
+                voice_delete(voice=unused)
+                deleted += 1
+    return deleted
 
 
 def voice_delete(*, voice: Voice) -> None:
