@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from accounts.models import Account, ApiKey
-from accounts.services import api_key_activate, api_key_create, api_key_revoke
+from accounts.services import api_key_create, api_key_revoke
 
 KEY_CREATED = "The new API key, shown this once (only its digest is kept): {key}"
 
@@ -36,14 +36,15 @@ class ApiKeyCreateForm(forms.ModelForm):
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     """Keys are made here (or by `manage.py create_api_key`): the key is shown once, then only its
-    prefix; revoking takes effect at once in this process, within TTS_API_KEY_CACHE_SECONDS elsewhere."""
+    prefix. Revoking is final (a revoked key may have leaked; an account that needs one again gets a
+    new key); it takes effect at once in this process, within TTS_API_KEY_CACHE_SECONDS elsewhere."""
 
     list_display = ["prefix", "account", "name", "created_at", "last_used_at", "is_active"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     list_select_related = ["account"]
     search_fields = ["prefix", "name", "account__name"]
     readonly_fields = ["account", "prefix", "digest", "created_at", "last_used_at", "revoked_at"]
-    actions = ["revoke", "activate"]
+    actions = ["revoke"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -72,9 +73,3 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
         self.message_user(request, f"Revoked {queryset.count()} key(s).", messages.SUCCESS)
-
-    @admin.action(description="Activate selected keys")
-    def activate(self, request, queryset):
-        for api_key in queryset:
-            api_key_activate(api_key=api_key)
-        self.message_user(request, f"Activated {queryset.count()} key(s).", messages.SUCCESS)

@@ -1,5 +1,5 @@
 """Operators make and revoke API keys in the admin: the key is shown once, works, and stops
-working once revoked."""
+working for good once revoked."""
 
 import re
 
@@ -57,3 +57,18 @@ def test_a_key_revoked_in_the_admin_stops_working(admin_client, created):
     )
 
     assert keyed(key).get(VOICES).status_code == 401
+
+
+def test_a_revoked_key_cannot_be_made_to_work_again(admin_client, created):
+    _, key = created
+    api_key = ApiKey.objects.get()
+    admin_client.post("/admin/accounts/apikey/", {"action": "revoke", "_selected_action": [api_key.pk]})
+
+    listing = admin_client.get("/admin/accounts/apikey/").content.decode()
+    admin_client.post("/admin/accounts/apikey/", {"action": "activate", "_selected_action": [api_key.pk]})
+
+    assert 'value="revoke"' in listing
+    assert 'value="activate"' not in listing
+    assert keyed(key).get(VOICES).status_code == 401
+    api_key.refresh_from_db()
+    assert api_key.revoked_at is not None
