@@ -36,8 +36,9 @@ class ApiKeyCreateForm(forms.ModelForm):
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     """Keys are made here (or by `manage.py create_api_key`): the key is shown once, then only its
-    prefix. Revoking is final (a revoked key may have leaked; an account that needs one again gets a
-    new key); it takes effect at once in this process, within TTS_API_KEY_CACHE_SECONDS elsewhere."""
+    prefix. Revoking needs the change permission and is final (a revoked key may have leaked; an
+    account that needs one again gets a new key); it takes effect at once in this process, within
+    TTS_API_KEY_CACHE_SECONDS elsewhere."""
 
     list_display = ["prefix", "account", "name", "created_at", "last_used_at", "is_active"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
@@ -68,7 +69,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def is_active(self, api_key: ApiKey) -> bool:
         return api_key.is_active
 
-    @admin.action(description="Revoke selected keys")
+    @admin.action(description="Revoke selected keys", permissions=["change"])
     def revoke(self, request, queryset):
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
