@@ -1,6 +1,7 @@
 import csv
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.urls import path
 
@@ -83,7 +84,9 @@ class SpendAdmin(admin.ModelAdmin):
         return response
 
     def export_csv(self, request):
-        """Every ledger line the page's filters select, one CSV row each."""
+        """Every ledger line the page's filters select, one CSV row each: for those who may see the page."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         lines = self.get_changelist_instance(request).get_queryset(request).select_related("account", "worker_request")
         writer = csv.writer(Echo())
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -11,6 +12,16 @@ from voices.admin import VoiceAdmin
 from voices.models import Voice
 
 PREVIEW_TEXT = "This is how I sound when I read a chapter aloud. Once upon a time, in a quiet town by the sea."
+
+
+def may_listen(request) -> bool:
+    """A job's audio is a customer's text spoken: staff who may only view jobs see how they went,
+    and only those who may change them listen."""
+    return request.user.has_perm("synthesis.change_synthesisjob")
+
+
+def without_player(fields) -> list[str]:
+    return [name for name in fields if name != "player"]
 
 
 def audio_player(url: str | None):
@@ -29,6 +40,10 @@ class SegmentInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_fields(self, request, obj=None) -> list[str]:
+        fields = super().get_fields(request, obj)
+        return fields if may_listen(request) else without_player(fields)
 
     @admin.display(description="audio")
     def player(self, segment: Segment):
@@ -69,13 +84,21 @@ class SynthesisJobAdmin(admin.ModelAdmin):
         ]
         return urls + super().get_urls()
 
+    def get_fields(self, request, obj=None) -> list[str]:
+        fields = super().get_fields(request, obj)
+        return fields if may_listen(request) else without_player(fields)
+
     def job_audio(self, request, pk: int):
+        if not may_listen(request):
+            raise PermissionDenied
         job = SynthesisJob.objects.filter(pk=pk).first()
         if job is None or not job.audio:
             raise Http404
         return FileResponse(job.audio.open("rb"), content_type="audio/wav")
 
     def segment_audio(self, request, pk: int):
+        if not may_listen(request):
+            raise PermissionDenied
         segment = Segment.objects.filter(pk=pk).first()
         if segment is None or not segment.audio:
             raise Http404
@@ -95,12 +118,12 @@ class SynthesisJobAdmin(admin.ModelAdmin):
         url = reverse("admin:engines_workerrequest_changelist") + f"?job_public_id={job.public_id}"
         return format_html('<a href="{}">{} request(s)</a>', url, count)
 
-    @admin.action(description="Cancel selected jobs")
+    @admin.action(description="Cancel selected jobs", permissions=["change"])
     def cancel(self, request, queryset):
         for job in queryset:
             lifecycle.job_cancel(job=job)
 
-    @admin.action(description="Retry selected failed or canceled jobs")
+    @admin.action(description="Retry selected failed or canceled jobs", permissions=["change"])
     def retry(self, request, queryset):
         for job in queryset.filter(status__in=lifecycle.RETRYABLE):
             lifecycle.job_retry(job=job)
@@ -114,7 +137,7 @@ admin.site.unregister(Voice)
 class VoiceWithPreviewAdmin(VoiceAdmin):
     actions = ["preview"]
 
-    @admin.action(description="Preview: synthesize a sample sentence")
+    @admin.action(description="Preview: synthesize a sample sentence", permissions=["change"])
     def preview(self, request, queryset):
         for voice in queryset:
             job = intake.job_create(

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -19,7 +20,10 @@ class VoicePromptInline(admin.TabularInline):
 
 @admin.register(Voice)
 class VoiceAdmin(admin.ModelAdmin):
-    """Stored voices; synthesis's admin adds a preview action, as voices know nothing of jobs."""
+    """Stored voices; synthesis's admin adds a preview action, as voices know nothing of jobs.
+
+    A reference is a recording of someone's voice: staff who may only view voices see what they
+    are, and only those who may change them listen to it."""
 
     list_display = ["name", "public_id", "account", "language", "duration", "prompt_status", "inline", "created_at"]
     list_filter = ["prompt_status", "inline", "language"]
@@ -42,7 +46,13 @@ class VoiceAdmin(admin.ModelAdmin):
         )
         return [reference, *super().get_urls()]
 
+    def get_fields(self, request, obj=None) -> list[str]:
+        fields = super().get_fields(request, obj)
+        return fields if self.has_change_permission(request, obj) else [name for name in fields if name != "player"]
+
     def reference(self, request, pk: int):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
         voice = Voice.objects.filter(pk=pk).first()
         if voice is None or not voice.reference:
             raise Http404
