@@ -40,7 +40,3 @@ def api_key_revoke(*, api_key: ApiKey) -> None:
     ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     recent.clear()
 
-
-def api_key_activate(*, api_key: ApiKey) -> None:
-    ApiKey.objects.filter(pk=api_key.pk).update(revoked_at=None)
-    recent.clear()
