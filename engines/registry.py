@@ -8,7 +8,13 @@ ENGINES: dict[str, type[Engine]] = {"local": LocalEngine, "vastai": VastaiEngine
 
 
 def engine_names() -> list[str]:
+    """Every engine the service knows."""
     return [name for name in settings.TTS_ENGINES if name in ENGINES]
+
+
+def engine_enabled(name: str) -> bool:
+    """Whether clients may send jobs to this engine."""
+    return name in settings.TTS_ENABLED_ENGINES
 
 
 def get_engine(name: str) -> Engine:

@@ -233,10 +233,18 @@ else:
     }
 
 # TTS
+# The engines the service knows, and those clients may choose (?engine= or the body's engine):
+# only the default unless the operator enables more, so no client can send work to a worker the
+# deployment does not run (an unreachable one would only hold a job until its cold-start timeout).
 TTS_ENGINES = ("local", "vastai")
 TTS_DEFAULT_ENGINE = env("TTS_DEFAULT_ENGINE") or "local"
 if TTS_DEFAULT_ENGINE not in TTS_ENGINES:
     raise ImproperlyConfigured(f"TTS_DEFAULT_ENGINE must be one of {', '.join(TTS_ENGINES)}")
+TTS_ENABLED_ENGINES = tuple(env_list("TTS_ENABLED_ENGINES", [TTS_DEFAULT_ENGINE]))
+if unknown_engines := set(TTS_ENABLED_ENGINES) - set(TTS_ENGINES):
+    raise ImproperlyConfigured(f"TTS_ENABLED_ENGINES names unknown engines: {', '.join(sorted(unknown_engines))}")
+if TTS_DEFAULT_ENGINE not in TTS_ENABLED_ENGINES:
+    raise ImproperlyConfigured("TTS_ENABLED_ENGINES must include TTS_DEFAULT_ENGINE")
 GPU_WORKER_URL = env("GPU_WORKER_URL") or "http://127.0.0.1:8080"
 # The worker's own per-text limit (its TTS_MAX_LENGTH): no segment is ever longer.
 TTS_WORKER_MAX_LENGTH = env_int("TTS_WORKER_MAX_LENGTH", 5000, minimum=50)

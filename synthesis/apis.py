@@ -1,5 +1,6 @@
 """The jobs API. Views parse input, call services or selectors, and shape answers."""
 
+import logging
 from pathlib import Path
 
 from celery import current_app
@@ -16,12 +17,14 @@ from rest_framework.views import APIView
 from accounts.throttling import ApiKeyWriteThrottle
 from common.errors import Conflict, InvalidInput
 from common.schema import KEYED, error_responses
-from engines.registry import engine_names, get_engine
+from engines.registry import engine_enabled, engine_names, get_engine
 from synthesis import audio, intake, lifecycle, schema
 from synthesis.http import audio_file_response, matches, not_modified
 from synthesis.models import Segment, SynthesisJob
 from synthesis.selectors import job_for_poll, job_get, segment_get
 from synthesis.serializers import JobCreateInput, job_json
+
+logger = logging.getLogger(__name__)
 
 
 def not_ready(job: SynthesisJob, what: str) -> Response:
@@ -179,8 +182,9 @@ class SegmentAudioApi(APIView):
 def database_state() -> str:
     try:
         connection.ensure_connection()
-    except Exception as exc:  # whatever the driver raises, health answers
-        return f"unavailable: {exc}"
+    except Exception:  # whatever the driver raises, health answers; why is for the operator's log
+        logger.warning("health: the database is unavailable", exc_info=True)
+        return "unavailable"
     return "ok"
 
 
@@ -188,9 +192,19 @@ def broker_state() -> str:
     try:
         with current_app.connection_for_write() as broker:
             broker.ensure_connection(max_retries=0, timeout=2)
-    except Exception as exc:  # whatever the transport raises, health answers
-        return f"unavailable: {exc}"
+    except Exception:  # whatever the transport raises, health answers; why is for the operator's log
+        logger.warning("health: the message broker is unavailable", exc_info=True)
+        return "unavailable"
     return "ok"
+
+
+def engine_state(name: str) -> dict:
+    engine = get_engine(name)
+    missing = engine.missing_configuration()
+    state = {"enabled": engine_enabled(name), "configured": not missing}
+    if missing:
+        return {**state, "missing": missing}
+    return {**state, **engine.health()} if state["enabled"] else state
 
 
 class HealthApi(APIView):
@@ -207,11 +221,7 @@ class HealthApi(APIView):
     def get(self, request):
         """503 when jobs can be neither stored nor run: the database or the broker is down."""
         database, broker = database_state(), broker_state()
-        engines = {}
-        for name in engine_names():
-            engine = get_engine(name)
-            missing = engine.missing_configuration()
-            engines[name] = {"configured": False, "missing": missing} if missing else engine.health()
+        engines = {name: engine_state(name) for name in engine_names()}
         up = database == broker == "ok"
         return Response(
             {
@@ -220,7 +230,6 @@ class HealthApi(APIView):
                 "broker": broker,
                 "default_engine": settings.TTS_DEFAULT_ENGINE,
                 "engines": engines,
-                "anonymous_account": settings.TTS_ANONYMOUS_ACCOUNT or None,
                 "limits": {
                     "job_max_characters": settings.TTS_JOB_MAX_CHARACTERS,
                     "retention_hours": settings.TTS_JOB_RETENTION_HOURS,

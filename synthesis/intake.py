@@ -14,7 +14,7 @@ from django.db import transaction
 from accounts.models import Account
 from billing.budgets import budget_admit
 from common.errors import InvalidInput, LimitReached, NotConfigured, NotFound, TooLarge
-from engines.registry import engine_names, get_engine
+from engines.registry import engine_enabled, engine_names, get_engine
 from synthesis.models import Segment, SynthesisJob, new_public_id
 from synthesis.runs import job_enqueue
 from synthesis.segmentation import split_text
@@ -86,8 +86,11 @@ def job_create(
 
 
 def engine_check(engine: str) -> None:
+    enabled = ", ".join(name for name in engine_names() if engine_enabled(name))
     if engine not in engine_names():
-        raise InvalidInput(f"Unknown engine {engine!r}: use one of {', '.join(engine_names())}", "unknown_engine")
+        raise InvalidInput(f"Unknown engine {engine!r}: use one of {enabled}", "unknown_engine")
+    if not engine_enabled(engine):
+        raise InvalidInput(f"The {engine} engine is not enabled on this service: use {enabled}", "engine_not_enabled")
     chosen = get_engine(engine)
     if chosen.missing_configuration():
         # LibRead's own words; health says which settings are missing.

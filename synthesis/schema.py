@@ -63,11 +63,13 @@ class HealthLimits(serializers.Serializer):
 
 class Health(serializers.Serializer):
     status = serializers.ChoiceField(choices=["ok", "unavailable"])
-    database = serializers.CharField(help_text="`ok`, or `unavailable: <why>`")
-    broker = serializers.CharField(help_text="`ok`, or `unavailable: <why>`")
+    database = serializers.ChoiceField(choices=["ok", "unavailable"], help_text="Why is in the service's log.")
+    broker = serializers.ChoiceField(choices=["ok", "unavailable"], help_text="Why is in the service's log.")
     default_engine = serializers.CharField()
     engines = serializers.DictField(
-        child=serializers.DictField(), help_text="Per engine: configured, or what is missing; the local worker's state."
+        child=serializers.DictField(),
+        help_text="Every engine the service knows: whether clients may choose it (`enabled`), whether it is "
+        "configured or which settings are missing, and an enabled engine's state (the local worker's readiness "
+        "and models).",
     )
-    anonymous_account = serializers.CharField(allow_null=True)
     limits = HealthLimits()

@@ -20,7 +20,7 @@ def test_health_is_503_with_the_database_unreachable(db, tmp_path):
 
     assert answer.status_code == 503
     assert answer.json()["status"] == "unavailable"
-    assert answer.json()["database"].startswith("unavailable: ")
+    assert answer.json()["database"] == "unavailable"
 
 
 def test_health_is_503_while_the_broker_is_down_and_200_once_it_is_back(db, tmp_path):
@@ -39,7 +39,7 @@ def test_health_is_503_while_the_broker_is_down_and_200_once_it_is_back(db, tmp_
 
     assert down.status_code == 503
     assert down.json()["database"] == "ok"
-    assert down.json()["broker"].startswith("unavailable: ")
+    assert down.json()["broker"] == "unavailable"
     assert back.status_code == 200
     assert back.json()["broker"] == "ok"
 
@@ -51,4 +51,4 @@ def test_health_is_503_with_a_broker_that_never_answered(db, tmp_path):
         answer = health(base_url)
 
     assert answer.status_code == 503
-    assert answer.json()["broker"].startswith("unavailable: ")
+    assert answer.json()["broker"] == "unavailable"

@@ -125,7 +125,7 @@ def test_health_says_what_vastai_is_missing(db, settings):
 
     vastai = APIClient().get("/api/tts/v1/tts/health").json()["engines"]["vastai"]
 
-    assert vastai == {"configured": False, "missing": ["VASTAI_API_KEY", "VASTAI_ENDPOINT_ID"]}
+    assert vastai == {"enabled": True, "configured": False, "missing": ["VASTAI_API_KEY", "VASTAI_ENDPOINT_ID"]}
 
 
 def test_a_job_canceled_while_it_waits_for_a_worker_sends_nothing(vast, vast_job, owner):
