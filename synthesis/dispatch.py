@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from accounts.models import Account
 from billing.budgets import BudgetState, budget_exhausted, money
 from billing.services import work_record
 from engines.base import (
@@ -229,8 +230,11 @@ def batch_store(*, job: SynthesisJob, engine: Engine, claim: Claim, result: Batc
 def batch_commit(*, job: SynthesisJob, engine: Engine, claim: Claim, result: BatchResult, stored: dict, price) -> None:
     """The worker request, its ledger line and the segments' states, all or nothing."""
     with transaction.atomic():
-        if not claim_held(claim):  # the lease ran out meanwhile and the segments went again
-            answer_lost_record(job=job, engine=engine, claim=claim, result=result, error="The claim expired first.")
+        if not claim_held(claim):
+            if SynthesisJob.objects.filter(pk=job.pk).exists():  # the lease ran out and the segments went again
+                answer_lost_record(job=job, engine=engine, claim=claim, result=result, error="The claim expired first.")
+            else:  # deleted by its owner while on the GPU: the work was asked for, so it is billed
+                deleted_job_bill(job=job, engine=engine, claim=claim, result=result, price=price)
             transaction.on_commit(lambda: audio_files_delete(stored))
             return
         claim_store(claim, stored, segment_cache_keys(job, claim.segments, result.call.model))
@@ -252,6 +256,26 @@ def batch_commit(*, job: SynthesisJob, engine: Engine, claim: Claim, result: Bat
         )
         job_usage_add(job, line)
         job_transition(job, Status.PROCESSING, from_=(Status.QUEUED,), waiting_since=None)
+
+
+def deleted_job_bill(*, job: SynthesisJob, engine: Engine, claim: Claim, result: BatchResult, price) -> None:
+    """Bill the batch of a job deleted while it was on a GPU to the job's account; its audio goes.
+    Deleting a job mid-batch would otherwise be GPU time for nothing, past any budget."""
+    if not Account.objects.filter(pk=job.account_id).exists():  # the whole account went: nobody to bill
+        answer_lost_record(job=job, engine=engine, claim=claim, result=result, error="The account was deleted.")
+        return
+    work_record(
+        engine_name=engine.name,
+        call=result.call,
+        price_per_hour=price,
+        account_id=job.account_id,
+        job_public_id=job.public_id,
+        segment_indexes=[segment.index for segment in claim.segments],
+        characters=sum(len(segment.text) for segment in claim.segments),
+        gpu_seconds=result.gpu_seconds,
+        audio_seconds=result.audio_seconds,
+        error="The job was deleted while this batch was on the GPU; its audio was discarded.",
+    )
 
 
 def audio_files_delete(stored: dict[int, tuple[str, float]]) -> None:

@@ -52,7 +52,10 @@ def segments_claim(*, job: SynthesisJob) -> Claim:
             status=Segment.Status.PROCESSING, claim_token=token, claimed_at=timezone.now(), attempts=F("attempts") + 1
         )
     job_touch(job)
-    return Claim(job, token, list(Segment.objects.filter(claim_token=token).order_by("index")))
+    segments = list(Segment.objects.filter(claim_token=token).order_by("index"))
+    for segment in segments:
+        segment.job = job  # storing their audio names the job: never a query, which fails once it is deleted
+    return Claim(job, token, segments)
 
 
 def claims_expired_settle(*, job: SynthesisJob) -> None:

@@ -1,6 +1,7 @@
 """Every worker request that used a GPU becomes one ledger line, priced with its worker's rate."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from gpu_worker.testing.audio import encoded, voiced_signal
 from gpu_worker.testing.processes import wait_until
 from synthesis import dispatch, intake, lifecycle
 from synthesis.models import SynthesisJob
+from synthesis.segments import segments_claim
 from synthesis.tasks import synthesize_job
 from tests.support.fake_vast import INSTANCE_PRICE
 from tests.support.service import JOBS, wait_for_job
@@ -150,6 +152,26 @@ def test_a_job_deleted_while_its_batch_is_on_the_gpu_is_still_billed(gpu_worker,
     line = request.usage_record
     assert line.gpu_seconds == Decimal("1.250")
     assert line.account == owner.account
+
+
+def test_a_batch_whose_job_was_deleted_while_on_the_gpu_is_billed_and_its_audio_discarded(
+    owner, settings, django_capture_on_commit_callbacks
+):
+    job = intake.job_create(account=owner.account, text="Deleted while the GPU speaks.", engine="local")
+    claim = segments_claim(job=job)
+    lifecycle.job_delete(job=job)
+    call = WorkerCall(worker_url="http://127.0.0.1:9", instance_id="local", http_status=200, latency=2.0)
+    result = BatchResult(segments=[SegmentAudio(0, NARRATION, 6.0)], gpu_seconds=1.25, call=call)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch.batch_store(job=job, engine=get_engine("local"), claim=claim, result=result)
+
+    line = UsageRecord.objects.get(worker_request__job_public_id=job.public_id)
+    assert line.account == owner.account
+    assert line.gpu_seconds == Decimal("1.250")
+    assert line.cost_usd > 0
+    assert "deleted" in line.worker_request.error
+    assert not list((Path(settings.MEDIA_ROOT) / "jobs" / job.public_id).rglob("*.wav"))
 
 
 def test_building_a_clone_prompt_is_recorded_and_billed_to_the_voices_account(gpu_worker, owner):
