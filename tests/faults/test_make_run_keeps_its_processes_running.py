@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -28,11 +29,10 @@ def children_of(pid: int) -> dict[int, str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def make_run(tiny_checkpoints, tmp_path_factory):
-    """run_local on its own embedded defaults (its own SQLite, broker and files, not the tests')."""
-    directory = tmp_path_factory.mktemp("make-run")
-    port, worker_port = free_port(), free_port()
+@contextmanager
+def run_local(directory: Path, tiny_checkpoints: dict, port: int, worker_port: int):
+    """run_local on its own embedded defaults (its own SQLite, broker and files, not the tests'),
+    its output in ``directory / "console.out"``; interrupted at the end if it still runs."""
     env = {
         **os.environ,
         "TTS_VAR_DIR": str(directory / "var"),
@@ -43,8 +43,7 @@ def make_run(tiny_checkpoints, tmp_path_factory):
         "HF_HUB_OFFLINE": "1",
         "PYTHONUNBUFFERED": "1",
     }
-    console = directory / "console.out"
-    with console.open("w") as out:
+    with (directory / "console.out").open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "manage.py", "run_local", "--port", str(port), "--worker-port", str(worker_port)],
             cwd=ROOT,
@@ -53,15 +52,26 @@ def make_run(tiny_checkpoints, tmp_path_factory):
             stderr=subprocess.STDOUT,
         )
     try:
-        banner = lambda: BANNER_END in console.read_text() or process.poll() is not None  # noqa: E731
-        wait_until(banner, 180, what="make run's banner")
-        yield process, console, f"http://127.0.0.1:{port}", directory / "var"
+        yield process
     finally:
-        process.send_signal(signal.SIGINT)
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def make_run(tiny_checkpoints, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("make-run")
+    port, worker_port = free_port(), free_port()
+    console = directory / "console.out"
+    with run_local(directory, tiny_checkpoints, port, worker_port) as process:
+        banner = lambda: BANNER_END in console.read_text() or process.poll() is not None  # noqa: E731
+        wait_until(banner, 180, what="make run's banner")
+        yield process, console, f"http://127.0.0.1:{port}", directory / "var"
 
 
 def test_it_announces_a_key_and_an_admin_login_once_the_gpu_worker_is_healthy(make_run):

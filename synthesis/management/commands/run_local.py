@@ -2,8 +2,9 @@
 
 Starts a local GPU worker (the tiny random-weight checkpoints unless TTS_MODEL or
 TTS_PRESET_MODEL say otherwise), the web server and a Celery worker with beat, after migrating,
-and keeps them running (``synthesis/management/supervisor.py``). Once the GPU worker is healthy
-it prints an API key, a curl line to submit a job and how to log in to the admin.
+and keeps them running (``synthesis/management/supervisor.py``) until SIGINT, SIGTERM or SIGHUP
+(a closed terminal). Once the GPU worker is healthy it prints an API key, a curl line to submit
+a job and how to log in to the admin.
 """
 
 import logging
@@ -53,13 +54,14 @@ class Command(BaseCommand):
         parser.add_argument("--worker-port", type=int, default=int(os.environ.get("GPU_WORKER_PORT", "8091")))
 
     def handle(self, *args, host: str, port: int, worker_port: int, **options):
-        signal.signal(signal.SIGTERM, stop_on_signal)
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, stop_on_signal)
         logging.getLogger("httpx").setLevel(logging.WARNING)  # the health polls below
         call_command("migrate", interactive=False, verbosity=0)
         worker_url = f"http://127.0.0.1:{worker_port}"
         supervisor = Supervisor(self.children(host, port, worker_port, worker_url), Path(settings.VAR_DIR) / "log")
-        supervisor.start_all()
         try:
+            supervisor.start_all()
             if self.worker_healthy(supervisor, worker_url):
                 self.announce(host, port)
             while True:
@@ -73,13 +75,13 @@ class Command(BaseCommand):
     def children(self, host: str, port: int, worker_port: int, worker_url: str) -> list[Child]:
         env = {**os.environ, "GPU_WORKER_URL": worker_url, "TTS_DEFAULT_ENGINE": "local", "PYTHONUNBUFFERED": "1"}
         worker_env = {**env, "PORT": str(worker_port), "TTS_HOST": "127.0.0.1", **self.models()}
-        celery = [sys.executable, "-m", "celery", "-A", "libread_tts", "--quiet", "worker", "--beat"]
-        web = [sys.executable, "-m", "gunicorn", "libread_tts.wsgi", "--config", "python:libread_tts.gunicorn"]
+        celery = ["celery", "-A", "libread_tts", "--quiet", "worker", "--beat", "-Q", "synthesis,default"]
+        web = ["gunicorn", "libread_tts.wsgi", "--config", "python:libread_tts.gunicorn", "--bind", f"{host}:{port}"]
         return [
-            Child("gpu_worker", [worker_python(), "-m", "gpu_worker.server"], worker_env),
-            Child("celery", [*celery, "-Q", "synthesis,default", "--concurrency", "2", "--loglevel", "info"], env),
+            Child("gpu_worker", worker_python(), ["gpu_worker.server"], worker_env),
+            Child("celery", sys.executable, [*celery, "--concurrency", "2", "--loglevel", "info"], env),
             # No access log: LibRead polls every job twice a second.
-            Child("web", [*web, "--bind", f"{host}:{port}", "--access-logfile", "/dev/null"], env),
+            Child("web", sys.executable, [*web, "--access-logfile", "/dev/null"], env),
         ]
 
     def worker_healthy(self, supervisor: Supervisor, worker_url: str) -> bool:
