@@ -1,10 +1,11 @@
 """``make run``: the whole service on one machine, in the foreground, until interrupted.
 
 Starts a local GPU worker (the tiny random-weight checkpoints unless TTS_MODEL or
-TTS_PRESET_MODEL say otherwise), the web server and a Celery worker with beat, after migrating,
-and keeps them running (``synthesis/management/supervisor.py``) until SIGINT, SIGTERM or SIGHUP
-(a closed terminal). Once the GPU worker is healthy it prints an API key, a curl line to submit
-a job and how to log in to the admin.
+TTS_PRESET_MODEL say otherwise), the web server and a Celery worker with beat, after checking
+that their ports are free and migrating, and keeps them running
+(``synthesis/management/supervisor.py``) until SIGINT, SIGTERM or SIGHUP (a closed terminal).
+Once the GPU worker is healthy it prints an API key, a curl line to submit a job and how to log
+in to the admin.
 """
 
 import logging
@@ -24,6 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import ApiKey
 from accounts.services import account_get_or_create, api_key_create
+from synthesis.management.ports import port_problem
 from synthesis.management.supervisor import Child, Supervisor
 
 LOCAL_ACCOUNT = "local"
@@ -56,6 +58,7 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, worker_port: int, **options):
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, stop_on_signal)
+        self.check_ports_free(host, port, worker_port)
         logging.getLogger("httpx").setLevel(logging.WARNING)  # the health polls below
         call_command("migrate", interactive=False, verbosity=0)
         worker_url = f"http://127.0.0.1:{worker_port}"
@@ -71,6 +74,19 @@ class Command(BaseCommand):
             self.stdout.write("Stopping.")
         finally:
             supervisor.stop_all()
+
+    def check_ports_free(self, host: str, port: int, worker_port: int) -> None:
+        """Stop before starting anything when a port is taken, rather than work with whatever answers there."""
+        for bind_host, bound_port, what, variable in (
+            (host, port, "The web server", "PORT"),
+            ("127.0.0.1", worker_port, "The GPU worker", "GPU_WORKER_PORT"),
+        ):
+            problem = port_problem(bind_host, bound_port)
+            if problem:
+                raise CommandError(
+                    f"{what} cannot start: {problem}. Stop that process, "
+                    f"or choose another port with {variable}=<port> make run."
+                )
 
     def children(self, host: str, port: int, worker_port: int, worker_url: str) -> list[Child]:
         env = {**os.environ, "GPU_WORKER_URL": worker_url, "TTS_DEFAULT_ENGINE": "local", "PYTHONUNBUFFERED": "1"}
