@@ -4,7 +4,8 @@ Starts a local GPU worker (the tiny random-weight checkpoints unless TTS_MODEL o
 TTS_PRESET_MODEL say otherwise), the web server and a Celery worker with beat, after checking
 that their ports are free and migrating, and keeps them running
 (``synthesis/management/supervisor.py``) until SIGINT, SIGTERM or SIGHUP (a closed terminal).
-Once the GPU worker is healthy it prints an API key, a curl line to submit a job and how to log
+Once its own GPU worker is healthy (the worker reports this run's identity: another process on
+the port is never taken for it) it prints an API key, a curl line to submit a job and how to log
 in to the admin.
 """
 
@@ -15,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -47,6 +49,15 @@ def stop_on_signal(signum, frame):
     raise KeyboardInterrupt
 
 
+@dataclass(frozen=True)
+class LocalWorker:
+    """The GPU worker a run starts: where it listens, the identity it reports, the token it requires."""
+
+    url: str
+    instance_id: str
+    token: str
+
+
 class Command(BaseCommand):
     help = "Run the web server, a Celery worker with beat, and a local GPU worker, until interrupted."
 
@@ -61,11 +72,17 @@ class Command(BaseCommand):
         self.check_ports_free(host, port, worker_port)
         logging.getLogger("httpx").setLevel(logging.WARNING)  # the health polls below
         call_command("migrate", interactive=False, verbosity=0)
-        worker_url = f"http://127.0.0.1:{worker_port}"
-        supervisor = Supervisor(self.children(host, port, worker_port, worker_url), Path(settings.VAR_DIR) / "log")
+        worker = LocalWorker(
+            url=f"http://127.0.0.1:{worker_port}",
+            # Names the worker this run starts, in its health: another on the port is never taken for it.
+            instance_id=f"make-run-{secrets.token_hex(6)}",
+            # One per run, unless set: a worker of another run refuses this run's jobs.
+            token=os.environ.get("GPU_WORKER_TOKEN") or secrets.token_urlsafe(32),
+        )
+        supervisor = Supervisor(self.children(host, port, worker_port, worker), Path(settings.VAR_DIR) / "log")
         try:
             supervisor.start_all()
-            if self.worker_healthy(supervisor, worker_url):
+            if self.worker_healthy(supervisor, worker):
                 self.announce(host, port)
             while True:
                 supervisor.keep_running()
@@ -88,9 +105,21 @@ class Command(BaseCommand):
                     f"or choose another port with {variable}=<port> make run."
                 )
 
-    def children(self, host: str, port: int, worker_port: int, worker_url: str) -> list[Child]:
-        env = {**os.environ, "GPU_WORKER_URL": worker_url, "TTS_DEFAULT_ENGINE": "local", "PYTHONUNBUFFERED": "1"}
-        worker_env = {**env, "PORT": str(worker_port), "TTS_HOST": "127.0.0.1", **self.models()}
+    def children(self, host: str, port: int, worker_port: int, worker: LocalWorker) -> list[Child]:
+        env = {
+            **os.environ,
+            "GPU_WORKER_URL": worker.url,
+            "GPU_WORKER_TOKEN": worker.token,
+            "TTS_DEFAULT_ENGINE": "local",
+            "PYTHONUNBUFFERED": "1",
+        }
+        worker_env = {
+            **env,
+            "PORT": str(worker_port),
+            "TTS_HOST": "127.0.0.1",
+            "CONTAINER_ID": worker.instance_id,
+            **self.models(),
+        }
         celery = ["celery", "-A", "libread_tts", "--quiet", "worker", "--beat", "-Q", "synthesis,default"]
         web = ["gunicorn", "libread_tts.wsgi", "--config", "python:libread_tts.gunicorn", "--bind", f"{host}:{port}"]
         return [
@@ -100,21 +129,26 @@ class Command(BaseCommand):
             Child("web", sys.executable, [*web, "--access-logfile", "/dev/null"], env),
         ]
 
-    def worker_healthy(self, supervisor: Supervisor, worker_url: str) -> bool:
-        """Wait for the GPU worker's health, keeping the others running; say why when it never comes."""
+    def worker_healthy(self, supervisor: Supervisor, worker: LocalWorker) -> bool:
+        """Wait for this run's GPU worker to be healthy, keeping the others running; say why when it never is."""
         deadline, last = time.monotonic() + WORKER_PATIENCE_SECONDS, "no answer yet"
+        headers = {"Authorization": f"Bearer {worker.token}"}
         while time.monotonic() < deadline:
             try:
-                answer = httpx.get(f"{worker_url}/health", timeout=2)
-                if answer.status_code == 200:
+                answer = httpx.get(f"{worker.url}/health", headers=headers, timeout=2)
+                identity = answer.json().get("instance_id") if answer.status_code == 200 else None
+                if identity == worker.instance_id:
                     return True
                 last = f"{answer.status_code}: {answer.text[:200]}"
             except httpx.TransportError as exc:
                 last = f"not reachable ({exc})"
+            except ValueError:
+                last = f"{answer.status_code}, not JSON: {answer.text[:200]}"
             supervisor.keep_running()
             time.sleep(1)
         self.stderr.write(
-            f"The GPU worker at {worker_url} is not healthy after {WORKER_PATIENCE_SECONDS} s (last: {last}).\n"
+            f"This run's GPU worker ({worker.instance_id}) is not healthy at {worker.url} after "
+            f"{WORKER_PATIENCE_SECONDS} s (last: {last}).\n"
             f"Its output is above and in {Path(settings.VAR_DIR) / 'log' / 'gpu_worker.log'}. The service runs: "
             "jobs wait in `queued` until the worker is ready."
         )
