@@ -3,7 +3,8 @@
 Each child's output goes, whole, to ``var/log/<name>.log``, and what matters of it to the console
 with the child's name before each line. A child that exits is started again after a
 backoff that doubles with each quick exit (up to ``MAX_BACKOFF`` seconds) and starts over once
-it has run for ``STEADY_SECONDS``.
+it has run for ``STEADY_SECONDS``. Every child runs tethered (``tether.py``): it and all it forks
+die when the supervisor's process does, however that ends.
 """
 
 import contextlib
@@ -17,6 +18,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
+
+from synthesis.management import tether
 
 MAX_BACKOFF = 30
 STEADY_SECONDS = 60
@@ -49,8 +52,11 @@ class ConsoleFilter:
 
 @dataclass
 class Child:
+    """``python -m <module> [args]`` on the interpreter ``python``."""
+
     name: str
-    command: list[str]
+    python: str
+    module_and_args: list[str]
     env: dict[str, str]
     process: subprocess.Popen | None = None
     started_at: float = 0.0
@@ -74,15 +80,18 @@ class Supervisor:
         log_dir.mkdir(parents=True, exist_ok=True)
 
     def say(self, name: str, line: str) -> None:
-        with self.lock:
+        # A closed terminal fails every write; the log files still get each line, children still stop.
+        with self.lock, contextlib.suppress(OSError):
             self.console.write(f"{name:>{self.width}} | {line}\n")
             self.console.flush()
 
     def start(self, child: Child) -> None:
+        """Call it from the main thread: a child's tether holds to the thread that started it."""
         # A process group of its own: what the child started (Celery's pool and beat) goes with it.
         child.process = subprocess.Popen(
-            child.command, env=child.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
-            start_new_session=True,
+            [child.python, "-m", tether.__name__, *child.module_and_args],
+            env={**child.env, tether.PARENT_PID_VARIABLE: str(os.getpid())},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1, start_new_session=True,
         )  # fmt: skip
         child.started_at, child.restart_at = time.monotonic(), None
         child.relay = threading.Thread(target=self.relay, args=(child, child.process), daemon=True)
@@ -121,12 +130,14 @@ class Supervisor:
             child.restart_at = now + delay
 
     def stop_all(self, timeout: float = 10) -> None:
+        """Ask every child to stop, and kill what still runs after ``timeout`` seconds, all together."""
         running = [child.process for child in self.children.values() if child.process and child.process.poll() is None]
         for process in running:
             group_signal(process, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
         for process in running:
             with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=timeout)
+                process.wait(timeout=max(deadline - time.monotonic(), 0))
             group_signal(process, signal.SIGKILL)
         for child in self.children.values():
             if child.relay:

@@ -1,9 +1,12 @@
 """``make run``: the whole service on one machine, in the foreground, until interrupted.
 
 Starts a local GPU worker (the tiny random-weight checkpoints unless TTS_MODEL or
-TTS_PRESET_MODEL say otherwise), the web server and a Celery worker with beat, after migrating,
-and keeps them running (``synthesis/management/supervisor.py``). Once the GPU worker is healthy
-it prints an API key, a curl line to submit a job and how to log in to the admin.
+TTS_PRESET_MODEL say otherwise), the web server and a Celery worker with beat, after checking
+that their ports are free and migrating, and keeps them running
+(``synthesis/management/supervisor.py``) until SIGINT, SIGTERM or SIGHUP (a closed terminal).
+Once its own GPU worker is healthy (the worker reports this run's identity: another process on
+the port is never taken for it) it prints an API key, a curl line to submit a job and how to log
+in to the admin.
 """
 
 import logging
@@ -13,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -23,6 +27,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import ApiKey
 from accounts.services import account_get_or_create, api_key_create
+from synthesis.management.ports import port_problem
 from synthesis.management.supervisor import Child, Supervisor
 
 LOCAL_ACCOUNT = "local"
@@ -44,6 +49,15 @@ def stop_on_signal(signum, frame):
     raise KeyboardInterrupt
 
 
+@dataclass(frozen=True)
+class LocalWorker:
+    """The GPU worker a run starts: where it listens, the identity it reports, the token it requires."""
+
+    url: str
+    instance_id: str
+    token: str
+
+
 class Command(BaseCommand):
     help = "Run the web server, a Celery worker with beat, and a local GPU worker, until interrupted."
 
@@ -53,14 +67,22 @@ class Command(BaseCommand):
         parser.add_argument("--worker-port", type=int, default=int(os.environ.get("GPU_WORKER_PORT", "8091")))
 
     def handle(self, *args, host: str, port: int, worker_port: int, **options):
-        signal.signal(signal.SIGTERM, stop_on_signal)
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, stop_on_signal)
+        self.check_ports_free(host, port, worker_port)
         logging.getLogger("httpx").setLevel(logging.WARNING)  # the health polls below
         call_command("migrate", interactive=False, verbosity=0)
-        worker_url = f"http://127.0.0.1:{worker_port}"
-        supervisor = Supervisor(self.children(host, port, worker_port, worker_url), Path(settings.VAR_DIR) / "log")
-        supervisor.start_all()
+        worker = LocalWorker(
+            url=f"http://127.0.0.1:{worker_port}",
+            # Names the worker this run starts, in its health: another on the port is never taken for it.
+            instance_id=f"make-run-{secrets.token_hex(6)}",
+            # One per run, unless set: a worker of another run refuses this run's jobs.
+            token=os.environ.get("GPU_WORKER_TOKEN") or secrets.token_urlsafe(32),
+        )
+        supervisor = Supervisor(self.children(host, port, worker_port, worker), Path(settings.VAR_DIR) / "log")
         try:
-            if self.worker_healthy(supervisor, worker_url):
+            supervisor.start_all()
+            if self.worker_healthy(supervisor, worker):
                 self.announce(host, port)
             while True:
                 supervisor.keep_running()
@@ -70,33 +92,63 @@ class Command(BaseCommand):
         finally:
             supervisor.stop_all()
 
-    def children(self, host: str, port: int, worker_port: int, worker_url: str) -> list[Child]:
-        env = {**os.environ, "GPU_WORKER_URL": worker_url, "TTS_DEFAULT_ENGINE": "local", "PYTHONUNBUFFERED": "1"}
-        worker_env = {**env, "PORT": str(worker_port), "TTS_HOST": "127.0.0.1", **self.models()}
-        celery = [sys.executable, "-m", "celery", "-A", "libread_tts", "--quiet", "worker", "--beat"]
-        web = [sys.executable, "-m", "gunicorn", "libread_tts.wsgi", "--config", "python:libread_tts.gunicorn"]
+    def check_ports_free(self, host: str, port: int, worker_port: int) -> None:
+        """Stop before starting anything when a port is taken, rather than work with whatever answers there."""
+        for bind_host, bound_port, what, variable in (
+            (host, port, "The web server", "PORT"),
+            ("127.0.0.1", worker_port, "The GPU worker", "GPU_WORKER_PORT"),
+        ):
+            problem = port_problem(bind_host, bound_port)
+            if problem:
+                raise CommandError(
+                    f"{what} cannot start: {problem}. Stop that process, "
+                    f"or choose another port with {variable}=<port> make run."
+                )
+
+    def children(self, host: str, port: int, worker_port: int, worker: LocalWorker) -> list[Child]:
+        env = {
+            **os.environ,
+            "GPU_WORKER_URL": worker.url,
+            "GPU_WORKER_TOKEN": worker.token,
+            "TTS_DEFAULT_ENGINE": "local",
+            "PYTHONUNBUFFERED": "1",
+        }
+        worker_env = {
+            **env,
+            "PORT": str(worker_port),
+            "TTS_HOST": "127.0.0.1",
+            "CONTAINER_ID": worker.instance_id,
+            **self.models(),
+        }
+        celery = ["celery", "-A", "libread_tts", "--quiet", "worker", "--beat", "-Q", "synthesis,default"]
+        web = ["gunicorn", "libread_tts.wsgi", "--config", "python:libread_tts.gunicorn", "--bind", f"{host}:{port}"]
         return [
-            Child("gpu_worker", [worker_python(), "-m", "gpu_worker.server"], worker_env),
-            Child("celery", [*celery, "-Q", "synthesis,default", "--concurrency", "2", "--loglevel", "info"], env),
+            Child("gpu_worker", worker_python(), ["gpu_worker.server"], worker_env),
+            Child("celery", sys.executable, [*celery, "--concurrency", "2", "--loglevel", "info"], env),
             # No access log: LibRead polls every job twice a second.
-            Child("web", [*web, "--bind", f"{host}:{port}", "--access-logfile", "/dev/null"], env),
+            Child("web", sys.executable, [*web, "--access-logfile", "/dev/null"], env),
         ]
 
-    def worker_healthy(self, supervisor: Supervisor, worker_url: str) -> bool:
-        """Wait for the GPU worker's health, keeping the others running; say why when it never comes."""
+    def worker_healthy(self, supervisor: Supervisor, worker: LocalWorker) -> bool:
+        """Wait for this run's GPU worker to be healthy, keeping the others running; say why when it never is."""
         deadline, last = time.monotonic() + WORKER_PATIENCE_SECONDS, "no answer yet"
+        headers = {"Authorization": f"Bearer {worker.token}"}
         while time.monotonic() < deadline:
             try:
-                answer = httpx.get(f"{worker_url}/health", timeout=2)
-                if answer.status_code == 200:
+                answer = httpx.get(f"{worker.url}/health", headers=headers, timeout=2)
+                identity = answer.json().get("instance_id") if answer.status_code == 200 else None
+                if identity == worker.instance_id:
                     return True
                 last = f"{answer.status_code}: {answer.text[:200]}"
             except httpx.TransportError as exc:
                 last = f"not reachable ({exc})"
+            except ValueError:
+                last = f"{answer.status_code}, not JSON: {answer.text[:200]}"
             supervisor.keep_running()
             time.sleep(1)
         self.stderr.write(
-            f"The GPU worker at {worker_url} is not healthy after {WORKER_PATIENCE_SECONDS} s (last: {last}).\n"
+            f"This run's GPU worker ({worker.instance_id}) is not healthy at {worker.url} after "
+            f"{WORKER_PATIENCE_SECONDS} s (last: {last}).\n"
             f"Its output is above and in {Path(settings.VAR_DIR) / 'log' / 'gpu_worker.log'}. The service runs: "
             "jobs wait in `queued` until the worker is ready."
         )
