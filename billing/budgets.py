@@ -20,6 +20,9 @@ from common.errors import OverBudget
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+# A clone prompt costs about as much GPU time as speaking this many characters (the GPU worker
+# reports the same figure to Vast's autoscaler as the build's workload).
+PROMPT_BUILD_CHARACTERS = 200
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,20 @@ def budget_admit(*, account: Account, characters: int, job_public_id: str) -> Bu
         )
     BudgetHold.objects.filter(job_public_id=job_public_id).delete()  # a retried job holds anew
     return BudgetHold.objects.create(account=account, job_public_id=job_public_id, amount_usd=hold)
+
+
+def prompt_build_admit(*, account: Account) -> None:
+    """Refuse a voice whose clone prompt the budget cannot pay for. Call in a transaction."""
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    state = budget_state(account)
+    cost = estimate(account, PROMPT_BUILD_CHARACTERS)
+    if state is not None and cost > state.left:
+        raise OverBudget(
+            f"Building this voice's clone prompt would exceed the monthly budget of {money(state.budget)}: "
+            f"{money(state.spent)} spent this month, {money(state.held)} held for running jobs, and the build is "
+            f"estimated at {money(cost)}.",
+            "budget_exceeded",
+        )
 
 
 def hold_release(*, job_public_id: str) -> None:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from billing.budgets import budget_exhausted, money
 from billing.services import work_record
 from engines.base import BuiltPrompt, Engine, EngineError, Resume, TransientEngineError, WorkerNotReady
 from voices.models import Voice, VoicePrompt
@@ -15,7 +16,13 @@ RETRY_BACKOFF_CAP = 60
 
 
 def voice_prompt_build(*, voice: Voice, engine: Engine, ticket: int | None = None) -> VoicePrompt:
-    """Have the engine's worker build the voice's prompt, billed to the voice's account."""
+    """Have the engine's worker build the voice's prompt, billed to the voice's account; never once
+    the account's budget for the month is spent."""
+    if exhausted := budget_exhausted(voice.account):
+        raise EngineError(
+            f"The clone prompt was not built: the monthly budget of {money(exhausted.budget)} is spent "
+            f"({money(exhausted.spent)}). Raise the budget, then use the voice again."
+        )
     with voice.reference.open("rb") as stored:
         reference = stored.read()
     built = engine.build_voice_prompt(reference, voice.ref_text, ticket)

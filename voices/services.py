@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.db import models, transaction
 
 from accounts.models import Account
+from billing.budgets import prompt_build_admit
 from voices.models import Voice
 from voices.presets import language_normalized
 from voices.validation import Reference
@@ -26,8 +27,10 @@ def voice_create(
     locale: str = "",
     inline: bool = False,
 ) -> Voice:
-    """Store a validated reference as a voice, and have its clone prompt built once this commits."""
+    """Store a validated reference as a voice, and have its clone prompt built once this commits;
+    refused when the account's budget cannot pay for the build."""
     with transaction.atomic():
+        prompt_build_admit(account=account)
         voice = Voice(
             account=account,
             name=name,
