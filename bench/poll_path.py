@@ -58,6 +58,7 @@ DATABASES = {
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{POSTGRES_DATABASE}",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/8",
         "CACHE_URL": "redis://127.0.0.1:6379/9",
+        "SECRET_KEY": "libread-tts-benchmark-only",
     },
 }
 

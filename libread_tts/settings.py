@@ -6,6 +6,7 @@ filesystem message broker in ``var/broker/``, files in ``var/media/`` and a loca
 With ``DATABASE_URL`` and a Redis ``CELERY_BROKER_URL`` it is the production stack.
 """
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -24,12 +25,17 @@ def local_secret_key() -> str:
     """A key made once per checkout for embedded mode; production sets SECRET_KEY."""
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        # Created readable by its owner alone: never a moment with the umask's permissions.
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as key_file:
+            key_file.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 
 DEBUG = env_bool("DEBUG", False)
+# With a database server the service runs as several processes, maybe on several machines: a key
+# made per machine would sign sessions that the others refuse, so it must be given.
+if not env("SECRET_KEY") and env("DATABASE_URL"):
+    raise ImproperlyConfigured("SECRET_KEY must be set when DATABASE_URL is: every process must sign with one key")
 SECRET_KEY = env("SECRET_KEY") or local_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -43,8 +49,11 @@ if HTTPS:
     SECURE_SSL_REDIRECT = True
     SECURE_REDIRECT_EXEMPT = [r"^api/tts/v1/tts/health$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    # Both bind more than this service (every subdomain; browsers' built-in lists, hard to leave): opt-in.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    # check --deploy asks for both; leaving them off is this deployment's decision, not an oversight.
+    SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 
 INSTALLED_APPS = [

@@ -63,8 +63,8 @@ class HealthLimits(serializers.Serializer):
 
 class Health(serializers.Serializer):
     status = serializers.ChoiceField(choices=["ok", "unavailable"])
-    database = serializers.ChoiceField(choices=["ok", "unavailable"], help_text="Why is in the service's log.")
-    broker = serializers.ChoiceField(choices=["ok", "unavailable"], help_text="Why is in the service's log.")
+    database = serializers.CharField(help_text="`ok` or `unavailable` (why is in the service's log)")
+    broker = serializers.CharField(help_text="`ok` or `unavailable` (why is in the service's log)")
     default_engine = serializers.CharField()
     engines = serializers.DictField(
         child=serializers.DictField(),
