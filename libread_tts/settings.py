@@ -153,7 +153,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["common.api.JSONParser", "common.api.MultiPartParser"],
+    # JSON only, but for voice uploads: a cross-site HTML form cannot send JSON without a preflight,
+    # so no web page can make a visitor's browser create jobs (the keyless account has no key to steal).
+    "DEFAULT_PARSER_CLASSES": ["common.api.JSONParser"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.api.AnsweringNegotiation",
     # The body's `format` of a job is its audio's; no query parameter picks a renderer.
     "URL_FORMAT_OVERRIDE": None,

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.throttling import ApiKeyWriteThrottle
-from common.api import StrictCharField
+from common.api import JSONParser, MultiPartParser, StrictCharField
 from common.errors import NotFound, TooLarge
 from common.schema import KEYED, error_responses
 from voices import schema, services
@@ -68,6 +68,7 @@ class VoiceUpdateInput(VoiceFields):
 
 class VoiceCollectionApi(APIView):
     throttle_classes = [ApiKeyWriteThrottle]
+    parser_classes = [JSONParser, MultiPartParser]  # a recording uploads best as a file
     throttle_scope = "voice_upload"
 
     @extend_schema(operation_id="voice_list", responses={200: schema.VoiceList, **error_responses(*KEYED)})

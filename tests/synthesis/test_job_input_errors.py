@@ -71,3 +71,11 @@ def test_oversized_voice_data_is_refused_before_decoding(owner, settings):
 
     assert response.status_code == 413
     assert response.json()["code"] == "reference_too_large"
+
+
+def test_a_job_sent_as_a_form_is_refused_so_no_web_page_can_make_a_browser_create_one(owner):
+    response = owner.post(JOBS, {"text": "Hello."}, format="multipart")
+
+    assert response.status_code == 415
+    assert set(response.json()) == {"error", "code"}
+    assert not SynthesisJob.objects.exists()
