@@ -275,6 +275,8 @@ TTS_COLD_START_POLL_WINDOW = env_float("TTS_COLD_START_POLL_WINDOW", 120.0, mini
 TTS_JOB_RETENTION_HOURS = env_int("TTS_JOB_RETENTION_HOURS", 72, minimum=1)
 # Segments already spoken are served from storage (synthesis/cache.py); they expire with their jobs.
 TTS_SEGMENT_CACHE = env_bool("TTS_SEGMENT_CACHE", True)
+# Whether a preset voice's audio is shared across accounts (a stored voice's never is).
+TTS_SEGMENT_CACHE_SHARED = env_bool("TTS_SEGMENT_CACHE_SHARED", True)
 TTS_SEGMENT_CACHE_VERSION = env("TTS_SEGMENT_CACHE_VERSION") or "1"  # bump after changing workers' sampling
 TTS_RETRY_AFTER_SECONDS = env_int("TTS_RETRY_AFTER_SECONDS", 1, minimum=1)
 TTS_ANONYMOUS_ACCOUNT = env("TTS_ANONYMOUS_ACCOUNT")

@@ -44,7 +44,11 @@ def voice_kind(job: SynthesisJob) -> str:
 
 def voice_identity(job: SynthesisJob) -> str:
     if job.stored_voice is None:
-        return f"preset:{job.voice}:{job.instruct}"
+        # Shared, a preset's audio serves every account, which can then tell that someone spoke a
+        # text in that preset before (docs/security.md); TTS_SEGMENT_CACHE_SHARED=false keeps each
+        # account's audio its own.
+        owner = "" if settings.TTS_SEGMENT_CACHE_SHARED else f":{job.account_id}"
+        return f"preset{owner}:{job.voice}:{job.instruct}"
     return f"clone:{job.account_id}:{job.stored_voice.digest}"
 
 

@@ -151,6 +151,16 @@ def test_preset_voices_are_shared_between_accounts(gpu_worker, owner):
     assert len(gpu_worker.synthesis_requests()) == 1
 
 
+def test_with_sharing_off_each_account_has_its_own_preset_audio(gpu_worker, owner, settings):
+    settings.TTS_SEGMENT_CACHE_SHARED = False
+    job_run(owner.account, text=SENTENCE)
+    job_run(owner.account, text=SENTENCE)
+
+    job_run(account_get_or_create(name="another reader"), text=SENTENCE)
+
+    assert len(gpu_worker.synthesis_requests()) == 2
+
+
 def test_with_the_cache_off_every_job_goes_to_the_worker(gpu_worker, owner, settings):
     settings.TTS_SEGMENT_CACHE = False
     job_run(owner.account, text=SENTENCE)
