@@ -73,6 +73,10 @@ class VastaiConsole:
         return self.get("/api/v0/workergroups/").get("results", [])
 
     def instance(self, instance_id: str) -> dict:
+        # The id comes from a worker's answer, and a path sent with the account key is no place for
+        # whatever a host chose to write there.
+        if not instance_id.isdigit():
+            raise ConsoleError(f"{instance_id!r} is not a Vast.ai instance id", status=400)
         return self.get(f"/api/v0/instances/{instance_id}/", params={"owner": "me"})["instances"]
 
     def endpoint_workers(self, endpoint_id: int) -> list[dict]:

@@ -81,6 +81,13 @@ def test_instance_prices_are_looked_up_once_and_kept(vast):
     assert vast.fake.console_calls.count("/api/v0/instances/31415/") == 1
 
 
+def test_an_instance_id_that_is_not_a_number_is_priced_at_the_fallback_without_asking_the_console(vast):
+    engine = VastaiEngine()
+
+    assert engine.price_per_hour("../../endptjobs/1") is None
+    assert vast.fake.console_calls == []
+
+
 def test_a_run_that_waited_its_window_hands_the_wait_on_keeping_its_place_in_the_queue(vast, owner, settings):
     settings.TTS_COLD_START_POLL_WINDOW = 0.1
     vast.fake.waiting_polls = 10_000
