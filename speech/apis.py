@@ -5,7 +5,7 @@ audio streams out segment by segment. Errors on these paths are in OpenAI's shap
 import json
 
 from django.conf import settings
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -22,11 +22,16 @@ from voices.presets import voice_list
 from voices.selectors import voices_listed
 
 ERROR_TYPES = {401: "authentication_error", 402: "insufficient_quota", 403: "permission_error", 429: "rate_limit_error"}
+CLIENT_CLOSED_REQUEST = 499  # nginx's word for an answer nobody is left to read, in the access log
 
 
 def openai_exception_handler(exc, context):
     """The service's answer to an error, in OpenAI's shape: ``{"error": {"message", "type", "code"}}``."""
-    response = api_settings.EXCEPTION_HANDLER(exc, context)
+    if isinstance(exc, streaming.FirstAudioLate):
+        response = JsonResponse({"error": exc.message, "code": exc.code}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response["Retry-After"] = str(exc.retry_after)
+    else:
+        response = api_settings.EXCEPTION_HANDLER(exc, context)
     if response is None:
         return None
     body = json.loads(response.content)
@@ -96,7 +101,13 @@ class SpeechApi(OpenAIApi):
         request=SpeechInput,
         responses={
             200: OpenApiResponse(OpenApiTypes.BINARY, description="The audio, streamed as segments are made."),
-            **openai_errors(400, 401, 402, 403, 404, 409, 413, 429, 503),
+            **openai_errors(400, 401, 402, 403, 404, 409, 413, 429),
+            503: OpenApiResponse(
+                OpenAIError,
+                description="In OpenAI's error shape: `engine_not_configured`, or `first_audio_timeout` (no audio "
+                "within `TTS_SPEECH_FIRST_AUDIO_TIMEOUT` seconds; the job is canceled and `Retry-After` says when "
+                "to ask again).",
+            ),
         },
         description="OpenAI's `POST /v1/audio/speech`; the call is a job of the key's account.",
     )
@@ -111,7 +122,8 @@ class SpeechApi(OpenAIApi):
             voice=catalog.preset_for(fields["voice"]),
             instruct=fields["instructions"],
         )
-        streaming.first_segment_wait(job=job)
+        if not streaming.first_segment_wait(job=job, client_gone=streaming.client_gone_check(request.META)):
+            return HttpResponse(status=CLIENT_CLOSED_REQUEST)
         chunks = streaming.job_audio(job=job, encoder=encoder_for(fields["response_format"]), speed=fields["speed"])
         if fields["stream_format"] == "sse":
             return StreamingHttpResponse(streaming.server_sent_events(chunks), content_type="text/event-stream")
