@@ -4,7 +4,6 @@ audio streams out segment by segment. Errors on these paths are in OpenAI's shap
 
 import json
 
-from django.conf import settings
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -17,7 +16,7 @@ from accounts.throttling import ApiKeyWriteThrottle
 from common.api import StrictCharField
 from speech import catalog, streaming
 from speech.encoding import encoder_for
-from synthesis import intake
+from speech.services import speech_job_create
 from voices.presets import voice_list
 from voices.selectors import voices_listed
 
@@ -109,16 +108,16 @@ class SpeechApi(OpenAIApi):
                 "to ask again).",
             ),
         },
-        description="OpenAI's `POST /v1/audio/speech`; the call is a job of the key's account.",
+        description="OpenAI's `POST /v1/audio/speech`; the call is a job of the key's account. An account "
+        "streams at most `TTS_SPEECH_MAX_STREAMS` calls at once: 429 `too_many_streams` over it.",
     )
     def post(self, request):
         data = SpeechInput(data=request.data if isinstance(request.data, dict) else None)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        job = intake.job_create(
+        job = speech_job_create(
             account=request.user.account,
             text=fields["input"],
-            engine=settings.TTS_DEFAULT_ENGINE,
             voice=catalog.preset_for(fields["voice"]),
             instruct=fields["instructions"],
         )
