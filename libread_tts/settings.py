@@ -284,6 +284,10 @@ TTS_ANONYMOUS_ACCOUNT = env("TTS_ANONYMOUS_ACCOUNT")
 # in other processes. 0 looks every key up on every request.
 TTS_API_KEY_CACHE_SECONDS = env_int("TTS_API_KEY_CACHE_SECONDS", 10)
 TTS_MAX_ACTIVE_JOBS = env_int("TTS_MAX_ACTIVE_JOBS", 100, minimum=1)
+# OpenAI's speech API holds a web thread per call: how long one waits for its first audio (then
+# 503), and how many calls an account may stream at once (429 over it).
+TTS_SPEECH_FIRST_AUDIO_TIMEOUT = env_int("TTS_SPEECH_FIRST_AUDIO_TIMEOUT", 60, minimum=1)
+TTS_SPEECH_MAX_STREAMS = env_int("TTS_SPEECH_MAX_STREAMS", 4, minimum=1)
 # Per key. Polling is never throttled: LibRead polls every job every 500 ms.
 TTS_JOB_CREATE_RATE = env("TTS_JOB_CREATE_RATE") or "120/min"
 TTS_VOICE_UPLOAD_RATE = env("TTS_VOICE_UPLOAD_RATE") or "10/min"

@@ -4,8 +4,7 @@ audio streams out segment by segment. Errors on these paths are in OpenAI's shap
 
 import json
 
-from django.conf import settings
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -17,16 +16,21 @@ from accounts.throttling import ApiKeyWriteThrottle
 from common.api import StrictCharField
 from speech import catalog, streaming
 from speech.encoding import encoder_for
-from synthesis import intake
+from speech.services import speech_job_create
 from voices.presets import voice_list
 from voices.selectors import voices_listed
 
 ERROR_TYPES = {401: "authentication_error", 402: "insufficient_quota", 403: "permission_error", 429: "rate_limit_error"}
+CLIENT_CLOSED_REQUEST = 499  # nginx's word for an answer nobody is left to read, in the access log
 
 
 def openai_exception_handler(exc, context):
     """The service's answer to an error, in OpenAI's shape: ``{"error": {"message", "type", "code"}}``."""
-    response = api_settings.EXCEPTION_HANDLER(exc, context)
+    if isinstance(exc, streaming.FirstAudioLate):
+        response = JsonResponse({"error": exc.message, "code": exc.code}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response["Retry-After"] = str(exc.retry_after)
+    else:
+        response = api_settings.EXCEPTION_HANDLER(exc, context)
     if response is None:
         return None
     body = json.loads(response.content)
@@ -96,22 +100,29 @@ class SpeechApi(OpenAIApi):
         request=SpeechInput,
         responses={
             200: OpenApiResponse(OpenApiTypes.BINARY, description="The audio, streamed as segments are made."),
-            **openai_errors(400, 401, 402, 403, 404, 409, 413, 429, 503),
+            **openai_errors(400, 401, 402, 403, 404, 409, 413, 429),
+            503: OpenApiResponse(
+                OpenAIError,
+                description="In OpenAI's error shape: `engine_not_configured`, or `first_audio_timeout` (no audio "
+                "within `TTS_SPEECH_FIRST_AUDIO_TIMEOUT` seconds; the job is canceled and `Retry-After` says when "
+                "to ask again).",
+            ),
         },
-        description="OpenAI's `POST /v1/audio/speech`; the call is a job of the key's account.",
+        description="OpenAI's `POST /v1/audio/speech`; the call is a job of the key's account. An account "
+        "streams at most `TTS_SPEECH_MAX_STREAMS` calls at once: 429 `too_many_streams` over it.",
     )
     def post(self, request):
         data = SpeechInput(data=request.data if isinstance(request.data, dict) else None)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        job = intake.job_create(
+        job = speech_job_create(
             account=request.user.account,
             text=fields["input"],
-            engine=settings.TTS_DEFAULT_ENGINE,
             voice=catalog.preset_for(fields["voice"]),
             instruct=fields["instructions"],
         )
-        streaming.first_segment_wait(job=job)
+        if not streaming.first_segment_wait(job=job, client_gone=streaming.client_gone_check(request.META)):
+            return HttpResponse(status=CLIENT_CLOSED_REQUEST)
         chunks = streaming.job_audio(job=job, encoder=encoder_for(fields["response_format"]), speed=fields["speed"])
         if fields["stream_format"] == "sse":
             return StreamingHttpResponse(streaming.server_sent_events(chunks), content_type="text/event-stream")

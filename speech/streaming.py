@@ -2,17 +2,21 @@
 
 The answer's status is sent before the first byte of audio, so the view waits for the first
 segment (``first_segment_wait``) and a job that fails before any audio gets an error answer.
-Once audio has gone out, a job that fails ends the stream early: nothing else can be said. A
-client that goes away stops the job (``job_cancel``): segments not yet sent are never sent.
+That wait holds a web thread, so it is bounded: after ``TTS_SPEECH_FIRST_AUDIO_TIMEOUT`` the job
+is canceled and the call answered 503. Once audio has gone out, a job that fails ends the stream
+early: nothing else can be said. A client that goes away, before the first audio or after it,
+stops the job (``job_cancel``): segments not yet sent are never sent.
 """
 
 import base64
 import json
+import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import soundfile as sf
+from django.conf import settings
 
 from common.errors import Conflict
 from speech.encoding import SAMPLE_RATE
@@ -27,16 +31,78 @@ def segments_in_order(job: SynthesisJob):
     return job.segments.order_by("index").only("index", "status", "audio", "pause_after_ms", "error")
 
 
-def first_segment_wait(*, job: SynthesisJob) -> None:
-    """Wait until the job's first segment is ready; a Conflict naming why when it never will be."""
+class FirstAudioLate(Exception):
+    """No audio within TTS_SPEECH_FIRST_AUDIO_TIMEOUT: the job is canceled; ask again after ``retry_after`` seconds."""
+
+    code = "first_audio_timeout"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+def first_segment_wait(*, job: SynthesisJob, client_gone: Callable[[], bool]) -> bool:
+    """Wait until the job's first segment is ready: True then, False when the client went away first.
+
+    A Conflict naming why when the job ends without audio; FirstAudioLate when none comes within
+    TTS_SPEECH_FIRST_AUDIO_TIMEOUT. A client gone or a deadline passed cancels the job: nothing
+    more goes to a GPU, and what a GPU already did stays billed.
+    """
+    deadline = time.monotonic() + settings.TTS_SPEECH_FIRST_AUDIO_TIMEOUT
     while True:
         first = segments_in_order(job).first()
         if first.status == Segment.Status.READY:
-            return
+            return True
         job.refresh_from_db(fields=["status", "error"])
         if job.is_finished:
             raise Conflict(job.error or f"The speech job is {job.status}.", "speech_failed")
+        if client_gone():
+            lifecycle.job_cancel(job=job)
+            return False
+        if time.monotonic() >= deadline:
+            waiting_for_worker = job.status == SynthesisJob.Status.QUEUED
+            if lifecycle.job_cancel(job=job).status == SynthesisJob.Status.CANCELED:
+                raise first_audio_late(waiting_for_worker=waiting_for_worker)
+            continue  # it finished just before the cancel: its audio, or why there is none
         time.sleep(POLL_SECONDS)
+
+
+def first_audio_late(*, waiting_for_worker: bool) -> FirstAudioLate:
+    """The refusal, with when to ask again.
+
+    No engine can say how long a cold start will take: Vast's route answer without a worker names
+    only how many workers are in which state, and an engine's ``WorkerNotReady.retry_after`` is
+    when to poll again, not when a worker will be ready. A worker that began starting goes on
+    starting without this call, so asking again after as long as this call waited overlaps the
+    next wait with the rest of the start. At the default that is short enough for OpenAI's Python
+    client to wait it out and ask again by itself (it gives up on a Retry-After over two minutes).
+    """
+    waited = settings.TTS_SPEECH_FIRST_AUDIO_TIMEOUT
+    why = "no GPU worker was ready yet, and one is starting" if waiting_for_worker else "the GPU workers were busy"
+    return FirstAudioLate(
+        f"No audio within {waited} seconds: {why}. The request was canceled; ask again in {waited} seconds.", waited
+    )
+
+
+def client_gone_check(environ: dict) -> Callable[[], bool]:
+    """Whether the client has closed its connection, read without waiting from the socket gunicorn
+    names in the request; under any other server (or over TLS in gunicorn) it cannot be told cheaply."""
+    client = environ.get("gunicorn.socket")
+
+    def gone() -> bool:
+        if client is None:
+            return False
+        try:
+            return client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""  # b"": the client closed
+        except (BlockingIOError, InterruptedError):  # still connected, with nothing more to say
+            return False
+        except ConnectionError:
+            return True
+        except ValueError:  # a TLS socket takes no flags
+            return False
+
+    return gone
 
 
 def segment_samples(segment: Segment, last: bool, speed: float) -> np.ndarray:
