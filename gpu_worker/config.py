@@ -116,7 +116,7 @@ class Settings:
             frames_per_token=env_float("TTS_FRAMES_PER_TOKEN", 8.0, minimum=0.1),
             max_seconds_per_character=env_float("TTS_MAX_SECONDS_PER_CHARACTER", 0.0),
             reference_min_seconds=env_float("TTS_REFERENCE_MIN_SECONDS", 1.0),
-            reference_max_seconds=env_float("TTS_REFERENCE_MAX_SECONDS", 60.0),
+            reference_max_seconds=env_float("TTS_REFERENCE_MAX_SECONDS", 30.0),
             max_body_bytes=env_int("TTS_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024),
             instance_id=env_str("CONTAINER_ID", socket.gethostname()),
         )
