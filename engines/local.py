@@ -32,10 +32,16 @@ class LocalEngine(Engine):
     def missing_configuration(self) -> list[str]:
         return [] if self.url else ["GPU_WORKER_URL"]
 
+    @staticmethod
+    def headers() -> dict[str, str]:
+        """The model server's token (its GPU_WORKER_TOKEN), on every request."""
+        token = settings.GPU_WORKER_TOKEN
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
     def health(self) -> dict:
         state = {"url": self.url, "configured": True}
         try:
-            response = httpx.get(f"{self.url}/health", timeout=5)
+            response = httpx.get(f"{self.url}/health", headers=self.headers(), timeout=5)
             state.update(reachable=True, ready=response.status_code == 200)
             if response.status_code == 200:
                 worker = response.json()
@@ -53,7 +59,9 @@ class LocalEngine(Engine):
         call = WorkerCall(worker_url=self.url)
         started = time.monotonic()
         try:
-            response = httpx.post(f"{self.url}{path}", json=payload, timeout=settings.TTS_WORKER_TIMEOUT)
+            response = httpx.post(
+                f"{self.url}{path}", json=payload, headers=self.headers(), timeout=settings.TTS_WORKER_TIMEOUT
+            )
         except httpx.ConnectError as exc:
             raise WorkerNotReady(f"The GPU worker at {self.url} is not reachable yet ({exc}).", call) from None
         except httpx.HTTPError as exc:

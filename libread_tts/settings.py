@@ -238,6 +238,7 @@ TTS_DEFAULT_ENGINE = env("TTS_DEFAULT_ENGINE") or "local"
 if TTS_DEFAULT_ENGINE not in TTS_ENGINES:
     raise ImproperlyConfigured(f"TTS_DEFAULT_ENGINE must be one of {', '.join(TTS_ENGINES)}")
 GPU_WORKER_URL = env("GPU_WORKER_URL") or "http://127.0.0.1:8080"
+GPU_WORKER_TOKEN = env("GPU_WORKER_TOKEN")  # the model server's own GPU_WORKER_TOKEN, sent by the local engine
 # The worker's own per-text limit (its TTS_MAX_LENGTH): no segment is ever longer.
 TTS_WORKER_MAX_LENGTH = env_int("TTS_WORKER_MAX_LENGTH", 5000, minimum=50)
 TTS_JOB_MAX_CHARACTERS = env_int("TTS_JOB_MAX_CHARACTERS", 100_000, minimum=1)
