@@ -1,6 +1,7 @@
 """The local engine against the real model server: the seam every engine implements."""
 
 import io
+import logging
 from contextlib import contextmanager
 
 import pytest
@@ -12,6 +13,8 @@ from engines.registry import get_engine
 from gpu_worker.testing.audio import encoded, voiced_signal
 from gpu_worker.testing.model_server import start_model_server
 from gpu_worker.testing.tap import RecordingProxy
+from synthesis import dispatch, intake
+from tests.support.service import JOBS
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +110,18 @@ def test_without_the_token_the_model_server_refuses_the_work(guarded_worker, set
     with pytest.raises(EngineError, match=r"refused the request \(401\)") as raised:
         LocalEngine(guarded_worker.url).synthesize(batch)
     assert not isinstance(raised.value, WorkerNotReady)
+
+
+def test_a_job_waiting_for_an_unreachable_worker_does_not_show_its_address(owner, settings, caplog):
+    caplog.set_level(logging.INFO, logger="engines.local")
+    settings.GPU_WORKER_URL = UNREACHABLE
+    settings.TTS_COLD_START_POLL_WINDOW = 0.1
+    job = intake.job_create(account=owner.account, text="Is anybody there?", engine="local")
+
+    dispatch.job_dispatch_next_batch(job_id=job.pk)
+
+    answer = owner.get(f"{JOBS}/{job.public_id}").json()
+    assert answer["status"] == "queued"
+    assert "not reachable" in answer["message"]
+    assert "127.0.0.1:9" not in str(answer)
+    assert UNREACHABLE in caplog.text  # the operator's log names it
