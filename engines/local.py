@@ -1,5 +1,6 @@
 """The ``local`` engine: a gpu_worker model server at GPU_WORKER_URL, on this host or the network."""
 
+import logging
 import time
 
 import httpx
@@ -14,7 +15,16 @@ from engines.base import (
     WorkerCall,
     WorkerNotReady,
 )
-from engines.payload import batch_result, built_prompt, prompt_payload, refusal, synthesis_payload
+from engines.payload import (
+    batch_result,
+    built_prompt,
+    prompt_payload,
+    refusal,
+    synthesis_payload,
+    transport_failure,
+)
+
+logger = logging.getLogger(__name__)
 
 RANDOM_WEIGHTS_WARNING = (
     "The GPU worker runs tiny random-weight test models: they speak noise. For speech, start it with "
@@ -32,10 +42,16 @@ class LocalEngine(Engine):
     def missing_configuration(self) -> list[str]:
         return [] if self.url else ["GPU_WORKER_URL"]
 
+    @staticmethod
+    def headers() -> dict[str, str]:
+        """The model server's token (its GPU_WORKER_TOKEN), on every request."""
+        token = settings.GPU_WORKER_TOKEN
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
     def health(self) -> dict:
         state = {"url": self.url, "configured": True}
         try:
-            response = httpx.get(f"{self.url}/health", timeout=5)
+            response = httpx.get(f"{self.url}/health", headers=self.headers(), timeout=5)
             state.update(reachable=True, ready=response.status_code == 200)
             if response.status_code == 200:
                 worker = response.json()
@@ -53,11 +69,15 @@ class LocalEngine(Engine):
         call = WorkerCall(worker_url=self.url)
         started = time.monotonic()
         try:
-            response = httpx.post(f"{self.url}{path}", json=payload, timeout=settings.TTS_WORKER_TIMEOUT)
+            response = httpx.post(
+                f"{self.url}{path}", json=payload, headers=self.headers(), timeout=settings.TTS_WORKER_TIMEOUT
+            )
         except httpx.ConnectError as exc:
-            raise WorkerNotReady(f"The GPU worker at {self.url} is not reachable yet ({exc}).", call) from None
+            logger.info("the GPU worker at %s is not reachable yet: %s", self.url, exc)
+            raise WorkerNotReady("The GPU worker is not reachable yet.", call) from None
         except httpx.HTTPError as exc:
-            message = f"GPU worker request failed: {type(exc).__name__}: {exc}"
+            logger.warning("a request to the GPU worker at %s failed: %r", self.url, exc)
+            message = f"GPU worker request failed: {transport_failure(exc)}"
             raise TransientEngineError(message, WorkerCall(self.url, latency=time.monotonic() - started)) from None
         call = WorkerCall(self.url, http_status=response.status_code, latency=time.monotonic() - started)
         if response.status_code != 200:

@@ -1,7 +1,11 @@
-"""The GPU worker's request and answer bodies (gpu_worker/README.md), shared by every engine."""
+"""The GPU worker's request and answer bodies (gpu_worker/README.md), and the errors they end in,
+shared by every engine."""
 
 import base64
+import ssl
 from dataclasses import replace
+
+import httpx
 
 from engines.base import (
     Batch,
@@ -32,6 +36,18 @@ def refusal(response, call: WorkerCall) -> EngineError:
     if response.status_code in RETRYABLE_STATUSES:
         return TransientEngineError(f"GPU worker answered {response.status_code}: {message}", call)
     return EngineError(f"GPU worker refused the request ({response.status_code}): {message}", call)
+
+
+def transport_failure(exc: httpx.HTTPError) -> str:
+    """What went wrong on the way to a worker, as clients may see it: the kind of failure, never
+    the text of the exception, which may name the worker's address. Operators find the address in
+    the log and in the request's record."""
+    cause = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return "its TLS certificate could not be verified"
+        cause = cause.__cause__ or cause.__context__
+    return type(exc).__name__
 
 
 def synthesis_payload(batch: Batch) -> dict:

@@ -13,8 +13,13 @@ GPU may still be working on it), and the segments' own attempts bound what the t
 While no worker is ready the call raises ``WorkerNotReady`` carrying the ``request_idx``: the
 caller waits and calls again with it. The account key goes to Vast's console and route service
 only, never to a worker.
+
+A worker is sent its request only over TLS (plain HTTP on loopback aside, for tests): the route's
+signed ``auth_data`` is a credential for that worker. No error names a worker's address, as
+errors reach clients; the log and the request's record (``WorkerCall``) do.
 """
 
+import ipaddress
 import logging
 import random
 import ssl
@@ -23,6 +28,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
@@ -40,7 +46,15 @@ from engines.base import (
 )
 from engines.console import ConsoleError, VastaiConsole
 from engines.models import GpuInstance
-from engines.payload import RETRYABLE_STATUSES, batch_result, built_prompt, prompt_payload, refusal, synthesis_payload
+from engines.payload import (
+    RETRYABLE_STATUSES,
+    batch_result,
+    built_prompt,
+    prompt_payload,
+    refusal,
+    synthesis_payload,
+    transport_failure,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +75,16 @@ class EndpointAccess:
 
 _endpoint_cache: dict[str, EndpointAccess] = {}
 _ssl_context: ssl.SSLContext | None = None
+
+
+def over_tls_or_loopback(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return True
+    try:
+        return parts.scheme == "http" and ipaddress.ip_address(parts.hostname or "").is_loopback
+    except ValueError:
+        return False
 
 
 def backoff(attempt: int) -> float:
@@ -194,6 +218,9 @@ class VastaiEngine(Engine):
         """One request to the worker the route chose. Returns a retryable failure instead of raising it."""
         url = auth_data["url"].rstrip("/")
         call = WorkerCall(worker_url=url, request_idx=auth_data.get("request_idx"))
+        if not over_tls_or_loopback(url):
+            logger.error("Vast.ai routed a request to %s, which is not HTTPS: not sent", url)
+            raise EngineError("Vast.ai routed the request to a worker without TLS; it was not sent", call)
         try:
             verify = self.ssl_context() if url.startswith("https://") else True
         except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
@@ -208,29 +235,32 @@ class VastaiEngine(Engine):
             )
         except httpx.TimeoutException as exc:
             latency = time.monotonic() - started
+            logger.warning("Vast.ai worker %s did not answer within %.0fs: %r", url, latency, exc)
             call = WorkerCall(url, request_idx=call.request_idx, latency=latency)
-            raise TransientEngineError(
-                f"Vast.ai worker {url} did not answer within {latency:.0f}s ({exc})", call
-            ) from None
+            raise TransientEngineError(f"Vast.ai worker did not answer within {latency:.0f}s", call) from None
         except httpx.HTTPError as exc:
-            return TransientEngineError(f"Vast.ai worker {url} unreachable: {type(exc).__name__}: {exc}", call)
+            logger.warning("Vast.ai worker %s unreachable: %r", url, exc)
+            return TransientEngineError(f"Vast.ai worker unreachable: {transport_failure(exc)}", call)
         call = WorkerCall(
             url, request_idx=call.request_idx, http_status=response.status_code, latency=time.monotonic() - started
         )
         if response.status_code in (401, 422):
+            logger.warning("Vast.ai worker %s answered %s: %s", url, response.status_code, response.text[:200])
             raise EngineError(
-                f"Vast.ai worker {url} rejected the request's credentials ({response.status_code}); "
+                f"Vast.ai worker rejected the request's credentials ({response.status_code}); "
                 "check the endpoint and the worker's vastai version",
                 call,
             )
         if response.status_code in RETRYABLE_STATUSES and response.status_code != 503:
-            return TransientEngineError(f"Vast.ai worker {url} answered {response.status_code}", call)
+            logger.warning("Vast.ai worker %s answered %s", url, response.status_code)
+            return TransientEngineError(f"Vast.ai worker answered {response.status_code}", call)
         if response.status_code != 200:
             raise refusal(response, call)
         try:
             return response.json(), call
         except ValueError:
-            return TransientEngineError(f"Vast.ai worker {url} answered with something other than JSON", call)
+            logger.warning("Vast.ai worker %s answered with something other than JSON", url)
+            return TransientEngineError("Vast.ai worker answered with something other than JSON", call)
 
     def synthesize(self, batch: Batch, ticket: int | None = None) -> BatchResult:
         answer, call = self.call("/synthesize", synthesis_payload(batch), batch.characters, ticket)

@@ -21,6 +21,8 @@ DECODER_MODES = ("auto", "graphs", "batched")
 # so it overtakes one graph stream from 3.30 / 0.44 = 7.5 items on. docs/benchmarks.md has the
 # command that measures the crossover on a GPU.
 DEFAULT_BATCH_THRESHOLD = 8
+# The largest request body, for the model server and for the PyWorker's envelope around it.
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 
 
 class ConfigurationError(Exception):
@@ -88,6 +90,7 @@ class Settings:
     reference_min_seconds: float
     reference_max_seconds: float
     max_body_bytes: int
+    token: str | None
     instance_id: str
 
     @classmethod
@@ -97,7 +100,7 @@ class Settings:
             clone_model=env_str("TTS_MODEL") if "TTS_MODEL" in os.environ else DEFAULT_CLONE_MODEL,
             preset_model=env_str("TTS_PRESET_MODEL"),
             max_length=env_int("TTS_MAX_LENGTH", 5000, minimum=1),
-            host=env_str("TTS_HOST", "0.0.0.0"),
+            host=env_str("TTS_HOST", "127.0.0.1"),
             port=env_int("PORT", 8080, minimum=1),
             model_log=Path(env_str("MODEL_LOG")) if env_str("MODEL_LOG") else None,
             device=env_str("TTS_DEVICE"),
@@ -116,8 +119,9 @@ class Settings:
             frames_per_token=env_float("TTS_FRAMES_PER_TOKEN", 8.0, minimum=0.1),
             max_seconds_per_character=env_float("TTS_MAX_SECONDS_PER_CHARACTER", 0.0),
             reference_min_seconds=env_float("TTS_REFERENCE_MIN_SECONDS", 1.0),
-            reference_max_seconds=env_float("TTS_REFERENCE_MAX_SECONDS", 60.0),
-            max_body_bytes=env_int("TTS_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024),
+            reference_max_seconds=env_float("TTS_REFERENCE_MAX_SECONDS", 30.0),
+            max_body_bytes=env_int("TTS_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, minimum=1024),
+            token=env_str("GPU_WORKER_TOKEN"),
             instance_id=env_str("CONTAINER_ID", socket.gethostname()),
         )
         if settings.min_new_tokens > settings.max_new_tokens:

@@ -12,6 +12,20 @@
 #   model.log         MODEL_LOG: only the ready or failed line the PyWorker acts on
 set -euo pipefail
 
+# On Vast.ai the route signature is all that keeps strangers off the GPU: before anything else,
+# refuse to start without it (any UNSECURED the PyWorker would not read as false).
+unsecured="${UNSECURED:-false}"
+case "${unsecured,,}" in
+    false | no | n | f | off | 0) ;;
+    *)
+        if [ -n "${CONTAINER_ID:-}" ]; then
+            echo "onstart: refusing to start with UNSECURED=$UNSECURED on Vast.ai (CONTAINER_ID is set):" \
+                "it turns the route signature check off" >&2
+            exit 1
+        fi
+        ;;
+esac
+
 : "${LOG_DIR:=/var/log/gpu_worker}"
 : "${MODEL_LOG:=$LOG_DIR/model.log}"
 : "${PORT:=8080}"
@@ -21,7 +35,11 @@ set -euo pipefail
 : "${VAST_CONSOLE_URL:=https://console.vast.ai}"
 : "${PYWORKER_DIR:=/workspace/pyworker}"
 : "${APP_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
-export LOG_DIR MODEL_LOG PORT WORKER_PORT USE_SSL REPORT_ADDR
+# The model server answers only the PyWorker, which sends this token: a fresh one each boot.
+if [ -z "${GPU_WORKER_TOKEN:-}" ]; then
+    GPU_WORKER_TOKEN=$(openssl rand -hex 32)
+fi
+export LOG_DIR MODEL_LOG PORT WORKER_PORT USE_SSL REPORT_ADDR GPU_WORKER_TOKEN
 
 mkdir -p "$LOG_DIR" "$PYWORKER_DIR"
 exec > >(tee -a "$LOG_DIR/onstart.log") 2>&1
@@ -82,7 +100,7 @@ EOF
 fi
 
 cd "$APP_DIR"
-echo "onstart: model server on 127.0.0.1:$PORT (TTS_MODEL=${TTS_MODEL-}, TTS_PRESET_MODEL=${TTS_PRESET_MODEL-})"
+echo "onstart: model server on ${TTS_HOST:-127.0.0.1}:$PORT (TTS_MODEL=${TTS_MODEL-}, TTS_PRESET_MODEL=${TTS_PRESET_MODEL-})"
 python -m gpu_worker.server > >(tee -a "$LOG_DIR/model_server.log") 2>&1 &
 model_server=$!
 

@@ -20,6 +20,7 @@ MISSING_MODEL = {
     PRESET: "preset voices need a CustomVoice model and this worker has none loaded (set TTS_PRESET_MODEL)",
 }
 SEED_LIMIT = 2**31
+REF_TEXT_MAX_LENGTH = 2000  # a transcript of a 30 s reference is a few hundred characters
 
 
 class RequestError(Exception):
@@ -121,19 +122,23 @@ def decode_reference(body: dict, settings: Settings) -> tuple[bytes, np.ndarray,
         )
     try:
         data = audio.decode_base64(body["voice_data"], "voice_data")
-        samples, sample_rate = audio.decode_audio(data)
-    except audio.AudioError as exc:
-        raise RequestError(str(exc), "invalid_reference_audio") from None
-    seconds = len(samples) / sample_rate
-    low, high = settings.reference_min_seconds, settings.reference_max_seconds
-    if not low <= seconds <= high:
-        raise RequestError(
-            f"reference audio is {seconds:.1f} s long; it must be between {low:g} and {high:g} s",
-            "invalid_reference_audio",
+        samples, sample_rate = audio.decode_reference(
+            data, settings.reference_min_seconds, settings.reference_max_seconds
         )
+    except audio.AudioError as exc:
+        raise RequestError(str(exc), exc.code) from None
     if audio.is_silent(samples):
         raise RequestError("reference audio is silent", "invalid_reference_audio")
     return data, samples, sample_rate
+
+
+def parse_ref_text(body: dict) -> str | None:
+    ref_text = optional_string(body, "ref_text")
+    if ref_text is not None and len(ref_text) > REF_TEXT_MAX_LENGTH:
+        raise RequestError(
+            f"ref_text has {len(ref_text)} characters; at most {REF_TEXT_MAX_LENGTH}", "ref_text_too_long"
+        )
+    return ref_text
 
 
 def parse_voice(body: dict, models: dict[str, LoadedModel], settings: Settings) -> tuple[LoadedModel, GenerationVoice]:
@@ -169,7 +174,7 @@ def parse_clone_voice(
             ) from None
         except ValueError as exc:
             raise RequestError(str(exc), "invalid_voice_prompt") from None
-    ref_text = optional_string(body, "ref_text")
+    ref_text = parse_ref_text(body)
     data, samples, sample_rate = decode_reference(body, settings)
     return model, CloneVoice(key=reference_key(data, ref_text), reference=(samples, sample_rate), ref_text=ref_text)
 
@@ -210,8 +215,9 @@ def parse_synthesis(body: object, models: dict[str, LoadedModel], settings: Sett
 def parse_prompt(body: object, models: dict[str, LoadedModel], settings: Settings) -> PromptRequest:
     body = require_object(body)
     model = model_for(CLONE, models)
+    ref_text = parse_ref_text(body)
     _, samples, sample_rate = decode_reference(body, settings)
-    return PromptRequest(model, samples, sample_rate, optional_string(body, "ref_text"))
+    return PromptRequest(model, samples, sample_rate, ref_text)
 
 
 def segment_json(outcome: SegmentOutcome) -> dict:

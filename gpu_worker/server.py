@@ -6,9 +6,11 @@
 
 It listens at once, so ``/health`` can say it is loading; it loads and warms every configured
 model, then writes the ready line to ``MODEL_LOG`` (which the PyWorker waits for) and stdout.
+With ``GPU_WORKER_TOKEN`` set, every route but ``/health`` needs ``Authorization: Bearer <token>``.
 """
 
 import asyncio
+import hmac
 import json
 import logging
 import os
@@ -57,7 +59,10 @@ class ModelServer:
         self.ready = True
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=self.settings.max_body_bytes, middlewares=[error_middleware])
+        middlewares = [error_middleware]
+        if self.settings.token:
+            middlewares.append(token_middleware(self.settings.token))
+        app = web.Application(client_max_size=self.settings.max_body_bytes, middlewares=middlewares)
         app.add_routes(
             [
                 web.get("/health", self.health),
@@ -159,6 +164,23 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
     except Exception:
         logger.exception("unhandled error in %s %s", request.method, request.path)
         return error_json(500, "internal error in the model server", "internal")
+
+
+def token_middleware(token: str):
+    """Refuse every route but /health without the shared token; compared in constant time."""
+    expected = f"Bearer {token}".encode()
+
+    @web.middleware
+    async def check_token(request: web.Request, handler) -> web.StreamResponse:
+        if request.path != "/health":
+            given = request.headers.get("Authorization", "").encode(errors="surrogateescape")
+            if not hmac.compare_digest(given, expected):
+                raise RequestError(
+                    "this model server needs Authorization: Bearer <GPU_WORKER_TOKEN>", "unauthorized", status=401
+                )
+        return await handler(request)
+
+    return check_token
 
 
 async def serve(settings: Settings) -> None:

@@ -11,13 +11,46 @@ Workload is counted in characters of text, the same unit the service sends to ``
 The framework reads ``WORKER_PORT``, ``WORKER_HTTP_PORT``, ``USE_SSL``, ``UNSECURED``,
 ``REPORT_ADDR``, ``MASTER_TOKEN``, ``CONTAINER_ID``, ``PUBLIC_IPADDR`` and
 ``VAST_TCP_PORT_<WORKER_PORT>`` itself (see gpu_worker/README.md).
+
+Only signed requests get work done. The framework (vastai 1.9.1, ``serverless/server/lib``) also
+serves ``/session/create|end|get|health`` and ``/pyworker/update`` on its public port, and
+``/session/end`` on ``WORKER_HTTP_PORT``, without checking a route signature: a stranger could
+have the model server work, POST anywhere from the worker, and set the load the worker reports
+to Vast's autoscaler. This service opens no sessions and updates no worker in place, so those
+routes answer 404. The framework reads request bodies with no size limit; here each is capped at
+``TTS_MAX_BODY_BYTES`` before it is parsed. Its client session to the model server carries
+``GPU_WORKER_TOKEN``. Should the framework no longer have what is replaced here, the worker
+refuses to start.
 """
 
-import os
+import asyncio
+import functools
+import inspect
+import logging
 
+from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 from vastai import BenchmarkConfig, HandlerConfig, LogActionConfig, Worker, WorkerConfig
+from vastai.serverless.server.lib.backend import Backend
 
-from gpu_worker.config import FAILED_MARKER, READY_MARKER, env_float, env_int
+from gpu_worker.config import (
+    DEFAULT_MAX_BODY_BYTES,
+    FAILED_MARKER,
+    READY_MARKER,
+    env_float,
+    env_int,
+    env_str,
+)
+
+logger = logging.getLogger("gpu_worker.worker")
+
+# The framework's handlers that check no route signature; each is replaced with a 404.
+UNSIGNED_HANDLERS = (
+    "session_create_handler",
+    "session_end_handler",
+    "session_get_handler",
+    "session_health_handler",
+    "pyworker_update_handler",
+)
 
 # Building a clone prompt costs about as much GPU time as speaking this many characters.
 PROMPT_WORKLOAD = 200.0
@@ -54,7 +87,7 @@ def worker_config() -> WorkerConfig:
     return WorkerConfig(
         model_server_url="http://127.0.0.1",
         model_server_port=env_int("PORT", 8080, minimum=1),
-        model_log_file=os.environ.get("MODEL_LOG", "/var/log/gpu_worker/model.log"),
+        model_log_file=env_str("MODEL_LOG", "/var/log/gpu_worker/model.log"),
         model_healthcheck_url="/health",
         handlers=[
             HandlerConfig(
@@ -81,8 +114,82 @@ def worker_config() -> WorkerConfig:
     )
 
 
+class FrameworkChanged(RuntimeError):
+    """The vastai package no longer has what this module replaces: review it before deploying."""
+
+
+def check_framework() -> None:
+    for name in UNSIGNED_HANDLERS:
+        if not inspect.iscoroutinefunction(getattr(Backend, name, None)):
+            raise FrameworkChanged(f"vastai's Backend has no {name} to close")
+    if not isinstance(vars(Backend).get("session"), functools.cached_property):
+        raise FrameworkChanged("vastai's Backend.session is no longer a cached property to replace")
+
+
+def error_answer(status: int, message: str, code: str) -> web.Response:
+    """The model server's error shape, for the answers the PyWorker gives itself."""
+    return web.json_response({"status": "error", "error": message, "code": code}, status=status)
+
+
+async def not_found(request: web.Request) -> web.Response:
+    return error_answer(404, "not found", "not_found")
+
+
+def body_capped(handler, max_bytes: int):
+    """The framework's route handler, reading at most ``max_bytes`` of body: a larger one is a 413
+    before any of it is parsed (the framework's own app has no limit)."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request.clone(client_max_size=max_bytes))
+        except web.HTTPRequestEntityTooLarge:
+            return error_answer(
+                413, f"the request body is over {max_bytes} bytes (TTS_MAX_BODY_BYTES)", "request_entity_too_large"
+            )
+
+    return handle
+
+
+def guarded_worker(config: WorkerConfig, max_body_bytes: int) -> Worker:
+    """The framework's worker with its unsigned routes answering 404 and its request bodies capped."""
+    check_framework()
+    worker = Worker(config)
+    for name in UNSIGNED_HANDLERS:
+        setattr(worker.backend, name, not_found)
+    worker.routes = [
+        web.route(route.method, route.path, body_capped(route.handler, max_body_bytes), **route.kwargs)
+        for route in worker.routes
+    ]
+    return worker
+
+
+def model_server_session(base_url: str, token: str | None) -> ClientSession:
+    """The framework's client session to the model server (``Backend.session``), sending the token."""
+    return ClientSession(
+        base_url,
+        timeout=ClientTimeout(total=None),
+        # As the framework's own: a connection per request, for long-running ones.
+        connector=TCPConnector(force_close=True, enable_cleanup_closed=True),
+        headers={"Authorization": f"Bearer {token}"} if token else None,
+    )
+
+
+async def serve(worker: Worker, token: str | None) -> None:
+    worker.backend.session = model_server_session(worker.backend.model_server_url, token)
+    await worker.run_async()
+
+
 def main() -> None:
-    Worker(worker_config()).run()
+    max_body_bytes = env_int("TTS_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, minimum=1024)
+    token = env_str("GPU_WORKER_TOKEN")
+    worker = guarded_worker(worker_config(), max_body_bytes)
+    logger.info(
+        "signed routes only: /session/* and /pyworker/update answer 404; bodies capped at %d bytes; "
+        "model server token %s",
+        max_body_bytes,
+        "set" if token else "not set",
+    )
+    asyncio.run(serve(worker, token))
 
 
 if __name__ == "__main__":

@@ -257,6 +257,7 @@ if unknown_engines := set(TTS_ENABLED_ENGINES) - set(TTS_ENGINES):
 if TTS_DEFAULT_ENGINE not in TTS_ENABLED_ENGINES:
     raise ImproperlyConfigured("TTS_ENABLED_ENGINES must include TTS_DEFAULT_ENGINE")
 GPU_WORKER_URL = env("GPU_WORKER_URL") or "http://127.0.0.1:8080"
+GPU_WORKER_TOKEN = env("GPU_WORKER_TOKEN")  # the model server's own GPU_WORKER_TOKEN, sent by the local engine
 # The worker's own per-text limit (its TTS_MAX_LENGTH): no segment is ever longer.
 TTS_WORKER_MAX_LENGTH = env_int("TTS_WORKER_MAX_LENGTH", 5000, minimum=50)
 TTS_JOB_MAX_CHARACTERS = env_int("TTS_JOB_MAX_CHARACTERS", 100_000, minimum=1)

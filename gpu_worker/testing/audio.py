@@ -37,3 +37,16 @@ def wav_info(data: bytes) -> sf._SoundFileInfo:
 def decoded_samples(data: bytes) -> np.ndarray:
     samples, _ = sf.read(io.BytesIO(data), dtype="float32")
     return samples
+
+
+def with_flac_total_frames(flac: bytes, frames: int) -> bytes:
+    """The FLAC with its STREAMINFO claiming ``frames`` frames, whatever its audio holds: a header
+    that lies (36 bits; 0 means unknown)."""
+    if flac[:4] != b"fLaC" or flac[4] & 0x7F != 0:
+        raise ValueError("not a FLAC starting with its STREAMINFO")
+    # STREAMINFO starts after the marker and its block header; the count is the low 36 bits of 8
+    # bytes at offset 10, after the sample rate, channels and bits per sample.
+    start = 4 + 4 + 10
+    packed = int.from_bytes(flac[start : start + 8], "big")
+    packed = (packed & ~(2**36 - 1)) | frames
+    return flac[:start] + packed.to_bytes(8, "big") + flac[start + 8 :]

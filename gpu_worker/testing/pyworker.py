@@ -2,12 +2,18 @@
 
 from pathlib import Path
 
+import httpx
+from Crypto.PublicKey import RSA
+
 from gpu_worker.testing.processes import free_port
+from gpu_worker.testing.vast_report import VastReportService
 
 INSTANCE_ID = "4242"
 
 
-def pyworker_env(worker_port: int, model_port: int, model_log: Path, report_addr: str, benchmark_runs: int) -> dict:
+def pyworker_env(
+    worker_port: int, model_port: int, model_log: Path, report_addr: str, benchmark_runs: int, **overrides: str
+) -> dict:
     return {
         "PORT": str(model_port),
         "MODEL_LOG": str(model_log),
@@ -21,4 +27,13 @@ def pyworker_env(worker_port: int, model_port: int, model_log: Path, report_addr
         "UNSECURED": "false",
         "PYWORKER_BENCHMARK_RUNS": str(benchmark_runs),
         "PYWORKER_BENCHMARK_CONCURRENCY": str(benchmark_runs),
+        **overrides,
     }
+
+
+def signed_post(
+    vast: VastReportService, worker_url: str, route: str, payload: dict, key: RSA.RsaKey | None = None
+) -> httpx.Response:
+    """A request as a client sends it once Vast's route service chose this worker."""
+    auth_data = vast.auth_data(worker_url, cost=len(payload.get("text", "")), key=key)
+    return httpx.post(worker_url + route, json={"auth_data": auth_data, "payload": payload}, timeout=120)

@@ -59,10 +59,23 @@ def test_every_service_is_given_time_to_stop(compose):
 def test_secrets_are_required_and_have_no_defaults():
     text = COMPOSE.read_text()
 
-    for secret in ("SECRET_KEY", "POSTGRES_PASSWORD"):
+    for secret in ("SECRET_KEY", "POSTGRES_PASSWORD", "GPU_WORKER_TOKEN"):
         uses = re.findall(rf"\$\{{{secret}([^}}]*)\}}", text)
         assert uses, secret
         assert all(use.startswith(":?") for use in uses), (secret, uses)
+
+
+def test_the_gpu_worker_answers_only_the_celery_worker_with_their_shared_token(compose):
+    services = compose["services"]
+    holders = sorted(name for name, service in services.items() if "GPU_WORKER_TOKEN" in service.get("environment", {}))
+
+    assert holders == ["gpu_worker", "worker"]
+    assert (
+        services["worker"]["environment"]["GPU_WORKER_TOKEN"]
+        == services["gpu_worker"]["environment"]["GPU_WORKER_TOKEN"]
+    )
+    assert services["gpu_worker"]["environment"]["TTS_HOST"] == "0.0.0.0"
+    assert "ports" not in services["gpu_worker"]
 
 
 def test_images_are_pinned_to_exact_versions(compose):

@@ -2,19 +2,36 @@
 
 import time
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 
-from engines.base import Batch, BatchVoice, EngineError, SegmentText
+from engines.base import Batch, BatchVoice, EngineError, SegmentText, TransientEngineError
+from engines.models import WorkerRequest
 from engines.vastai import VastaiEngine
+from gpu_worker.testing.processes import free_port
 from synthesis import dispatch, intake, lifecycle
 from synthesis.tasks import synthesize_job
 from tests.support.fake_vast import ACCOUNT_KEY, ENDPOINT_NAME, INSTANCE_PRICE
+from tests.support.service import JOBS
 from tests.support.worker_tap import WorkerTap
 
 pytestmark = pytest.mark.django_db
 
 BATCH = Batch([SegmentText(0, "Hello from the engine.")], "english", BatchVoice("ryan"), seed=3)
+PLAIN_HTTP_WORKER = "http://203.0.113.7:3000"  # a documentation address: nothing answers there
+
+
+@pytest.fixture
+def route_to(vast):
+    """Have the route service send clients to another worker URL for the test."""
+    real_worker = vast.fake.worker_url
+
+    def route(url: str) -> None:
+        vast.fake.worker_url = url
+
+    yield route
+    vast.fake.worker_url = real_worker
 
 
 def test_the_endpoint_is_looked_up_once_by_id_and_cached(vast):
@@ -125,3 +142,42 @@ def test_a_job_waiting_past_the_cold_start_deadline_ends_in_error_and_retry_runs
     synthesize_job(job.pk)
     job.refresh_from_db()
     assert job.status == "complete"
+
+
+def test_a_plain_http_worker_off_loopback_is_never_sent_the_request(vast, route_to):
+    route_to(PLAIN_HTTP_WORKER)
+
+    with pytest.raises(EngineError, match="worker without TLS; it was not sent") as raised:
+        VastaiEngine().synthesize(BATCH)
+
+    assert not isinstance(raised.value, TransientEngineError)  # no try was made, so none timed out
+    assert raised.value.call.worker_url == PLAIN_HTTP_WORKER
+
+
+def failing_worker(vast, route_to, settings, failure: str) -> str:
+    """Make the next worker request fail as ``failure`` says; the worker URL it goes to."""
+    settings.VASTAI_MAX_RETRIES = 0
+    settings.TTS_SEGMENT_MAX_ATTEMPTS = 1
+    if failure == "unreachable":
+        route_to(f"http://127.0.0.1:{free_port()}")
+    elif failure == "plain-http":
+        route_to(PLAIN_HTTP_WORKER)
+    elif failure == "forged-signature":
+        vast.fake.forged_replies = 1
+    return vast.fake.worker_url
+
+
+@pytest.mark.parametrize("failure", ["unreachable", "plain-http", "forged-signature"])
+def test_no_error_a_client_sees_names_the_workers_address(vast, route_to, owner, settings, failure):
+    worker_url = failing_worker(vast, route_to, settings, failure)
+    job = intake.job_create(account=owner.account, text="Where are you?", engine="vastai")
+
+    for _ in range(3):  # a run that fails the segment, then one that closes the job
+        if dispatch.job_dispatch_next_batch(job_id=job.pk) is None:
+            break
+
+    answer = owner.get(f"{JOBS}/{job.public_id}").json()
+    assert answer["status"] == "error"
+    assert answer["segments"][0]["error"]
+    assert urlsplit(worker_url).hostname not in str(answer)
+    assert WorkerRequest.objects.get(job_public_id=job.public_id).worker_url == worker_url  # for operators

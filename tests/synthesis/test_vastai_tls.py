@@ -52,6 +52,6 @@ def test_an_https_worker_signed_by_another_authority_is_refused(vast, https_work
     vast.fake.root_certificate, _ = authority_and_worker(other)
     settings.VASTAI_MAX_RETRIES = 0
 
-    with pytest.raises(TransientEngineError, match="CERTIFICATE_VERIFY_FAILED"):
+    with pytest.raises(TransientEngineError, match="TLS certificate could not be verified"):
         vastai_engine.VastaiEngine().synthesize(BATCH)
     assert https_worker.synthesis_requests() == []
