@@ -49,7 +49,7 @@ lint: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	shellcheck gpu_worker/onstart.sh .ci/run
-	SECRET_KEY=lint POSTGRES_PASSWORD=lint docker-compose config --quiet
+	SECRET_KEY=lint POSTGRES_PASSWORD=lint GPU_WORKER_TOKEN=lint docker-compose config --quiet
 
 format: install
 	$(BIN)/ruff format .

@@ -26,6 +26,10 @@ from engines.payload import (
 
 logger = logging.getLogger(__name__)
 
+HEALTH_SECONDS = 2.0
+# url -> (when asked, the state it answered)
+_health_cache: dict[str, tuple[float, dict]] = {}
+
 RANDOM_WEIGHTS_WARNING = (
     "The GPU worker runs tiny random-weight test models: they speak noise. For speech, start it with "
     "TTS_MODEL=Qwen/Qwen3-TTS-12Hz-1.7B-Base and TTS_PRESET_MODEL=Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice."
@@ -49,21 +53,31 @@ class LocalEngine(Engine):
         return {"Authorization": f"Bearer {token}"} if token else {}
 
     def health(self) -> dict:
-        state = {"url": self.url, "configured": True}
+        """Whether the worker answers and what it runs, for the public health answer: never its
+        address or the error's words (logged). Asked at most every HEALTH_SECONDS per process, so
+        health probes do not turn into a stream of requests to the worker."""
+        cached = _health_cache.get(self.url)
+        if cached and time.monotonic() - cached[0] < HEALTH_SECONDS:
+            return cached[1]
+        state = self.worker_state()
+        _health_cache[self.url] = (time.monotonic(), state)
+        return state
+
+    def worker_state(self) -> dict:
         try:
             response = httpx.get(f"{self.url}/health", headers=self.headers(), timeout=5)
-            state.update(reachable=True, ready=response.status_code == 200)
+            state = {"reachable": True, "ready": response.status_code == 200}
             if response.status_code == 200:
-                worker = response.json()
                 state["models"] = [
                     {"id": model["id"], "type": model["type"], "random_weights": model.get("random_weights", False)}
-                    for model in worker["models"]
+                    for model in response.json()["models"]
                 ]
                 if any(model["random_weights"] for model in state["models"]):
                     state["warning"] = RANDOM_WEIGHTS_WARNING
+            return state
         except (httpx.HTTPError, ValueError, KeyError) as exc:
-            state.update(reachable=False, ready=False, error=str(exc))
-        return state
+            logger.warning("the GPU worker at %s did not answer its health: %s", self.url, exc)
+            return {"reachable": False, "ready": False}
 
     def post(self, path: str, payload: dict) -> tuple[dict, WorkerCall]:
         call = WorkerCall(worker_url=self.url)

@@ -100,13 +100,9 @@ class VastaiEngine(Engine):
         return [name for name in ("VASTAI_API_KEY", "VASTAI_ENDPOINT_ID") if not getattr(settings, name)]
 
     def health(self) -> dict:
-        access = _endpoint_cache.get(settings.VASTAI_ENDPOINT_ID)
-        return {
-            "configured": True,
-            "endpoint_id": settings.VASTAI_ENDPOINT_ID,
-            "endpoint_name": settings.VASTAI_ENDPOINT_NAME or (access.name if access else None),
-            "route_url": settings.VASTAI_ROUTE_URL,
-        }
+        """Nothing more than that it is configured: its endpoint is the operator's business
+        (`manage.py vastai_status`), and the autoscaler's state costs a console call."""
+        return {}
 
     def endpoint_access(self, refresh: bool = False) -> EndpointAccess:
         if settings.VASTAI_ENDPOINT_NAME:

@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from accounts.recent import recent
+from engines import local as local_engine
 from engines import vastai as vastai_engine
 from gpu_worker.testing.processes import alive_and, free_port, running, wait_until, worker_python
 from gpu_worker.testing.pyworker import pyworker_env
@@ -111,10 +112,11 @@ def gpu_worker(worker_tap, settings):
 
 @pytest.fixture(autouse=True)
 def rate_limits_and_keys_start_fresh():
-    """Rate-limit counters live in the cache (its own Redis database in CI), keys in this process's
-    memory for a while; none carry over from a test whose rows were rolled back."""
+    """Rate-limit counters live in the cache (its own Redis database in CI), keys and the local
+    worker's health in this process's memory for a while; none carry over from one test to the next."""
     cache.clear()
     recent.clear()
+    local_engine._health_cache.clear()
 
 
 @pytest.fixture(scope="session")

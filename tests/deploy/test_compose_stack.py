@@ -78,6 +78,27 @@ def test_the_gpu_worker_answers_only_the_celery_worker_with_their_shared_token(c
     assert "ports" not in services["gpu_worker"]
 
 
+def test_the_gpu_worker_shares_a_network_with_the_celery_worker_alone(compose):
+    services = compose["services"]
+    on_gpu_network = sorted(name for name, service in services.items() if "gpu" in service.get("networks", []))
+
+    assert on_gpu_network == ["gpu_worker", "worker"]
+    assert services["gpu_worker"]["networks"] == ["gpu"]
+    assert "gpu" not in services["postgres"]["networks"] + services["redis"]["networks"]
+
+
+def test_no_engine_points_at_a_gpu_worker_that_does_not_run(compose):
+    environment = compose["x-service"]["environment"]
+
+    assert environment["GPU_WORKER_URL"] == "${GPU_WORKER_URL:-}"
+
+
+def test_the_web_service_is_published_on_loopback_for_its_proxy(compose):
+    (published,) = compose["services"]["web"]["ports"]
+
+    assert published.startswith("${WEB_PUBLISH_ADDRESS:-127.0.0.1}:")
+
+
 def test_images_are_pinned_to_exact_versions(compose):
     images = [service["image"] for service in compose["services"].values() if "build" not in service]
 
