@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 
 from gpu_worker.testing.processes import ROOT, free_port, running, wait_for_http, worker_python
+from gpu_worker.testing.pyworker import INSTANCE_ID
 
 
 def build_tiny_checkpoints(root: Path) -> dict[str, Path]:
@@ -46,7 +47,8 @@ def model_server_env(port: int, model_log: Path, clone_model: Path | None, prese
         "MODEL_LOG": str(model_log),
         "TTS_MODEL": str(clone_model or ""),
         "TTS_PRESET_MODEL": str(preset_model or ""),
-        "CONTAINER_ID": "test-instance-7",
+        # The instance's id, as Vast.ai gives it to the model server and the PyWorker alike.
+        "CONTAINER_ID": INSTANCE_ID,
         "HF_HUB_OFFLINE": "1",
         # Building the static cache's masks takes time per position on CPU; test texts need few.
         "TTS_GRAPH_MAX_SEQ_LEN": "512",

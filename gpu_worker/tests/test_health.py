@@ -1,5 +1,7 @@
 import httpx
 
+from gpu_worker.testing.pyworker import INSTANCE_ID
+
 
 def test_it_reports_both_models_with_their_kinds_read_from_config(model_server):
     health = httpx.get(model_server.url + "/health").json()
@@ -30,7 +32,7 @@ def test_it_reports_device_dtype_languages_and_speakers(model_server):
 def test_it_names_its_instance_and_limits(model_server):
     health = httpx.get(model_server.url + "/health").json()
 
-    assert health["instance_id"] == "test-instance-7"
+    assert health["instance_id"] == INSTANCE_ID
     assert health["sample_rate"] == 24000
     assert health["max_length"] == 5000
 

@@ -1,6 +1,7 @@
 import base64
 
 from gpu_worker.testing.audio import decoded_samples, wav_info
+from gpu_worker.testing.pyworker import INSTANCE_ID
 
 
 def assert_is_speech_wav(answer: dict) -> None:
@@ -29,7 +30,7 @@ def test_the_answer_names_the_model_and_the_instance(model_server):
     answer = model_server.post("/synthesize", json={"text": "Chapter one."}).json()
 
     assert answer["model"] == str(model_server.checkpoints["custom_voice"])
-    assert answer["instance_id"] == "test-instance-7"
+    assert answer["instance_id"] == INSTANCE_ID
 
 
 def test_a_preset_speaker_is_matched_case_insensitively_with_an_instruct(model_server):

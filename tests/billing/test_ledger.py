@@ -12,6 +12,7 @@ from engines.models import WorkerRequest
 from engines.registry import get_engine
 from gpu_worker.testing.audio import encoded, voiced_signal
 from gpu_worker.testing.processes import wait_until
+from gpu_worker.testing.pyworker import INSTANCE_ID
 from synthesis import dispatch, intake, lifecycle
 from synthesis.models import SynthesisJob
 from synthesis.segments import segments_claim
@@ -48,7 +49,7 @@ def test_a_vastai_jobs_lines_sum_to_its_usage_priced_with_the_instance_rate(vast
         assert line.price_source == "instance"
         assert line.cost_usd == (line.gpu_seconds * Decimal(INSTANCE_PRICE) / 3600).quantize(Decimal("0.000001"))
         assert line.account.name == "owner"
-        assert line.worker_request.instance_id == "test-instance-7"
+        assert line.worker_request.instance_id == INSTANCE_ID
     assert job["usage"]["cost_usd"] > 0
     assert_usage_is_the_sum_of_the_ledger(job)
 

@@ -12,6 +12,7 @@ from engines.local import LocalEngine
 from engines.registry import get_engine
 from gpu_worker.testing.audio import encoded, voiced_signal
 from gpu_worker.testing.model_server import start_model_server
+from gpu_worker.testing.pyworker import INSTANCE_ID
 from gpu_worker.testing.tap import RecordingProxy
 from synthesis import dispatch, intake
 from tests.support.service import JOBS
@@ -47,7 +48,7 @@ def test_a_batch_comes_back_as_one_wav_per_segment(gpu_worker):
         info = sf.info(io.BytesIO(segment.wav))
         assert info.samplerate == 24000
         assert info.frames / 24000 == pytest.approx(segment.duration, abs=0.001)
-    assert result.call.instance_id == "test-instance-7"
+    assert result.call.instance_id == INSTANCE_ID
     assert result.call.model.endswith("custom_voice")
     assert result.call.http_status == 200
     assert result.call.latency > 0

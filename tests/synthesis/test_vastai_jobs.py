@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from engines.models import WorkerRequest
 from gpu_worker.testing.processes import wait_until
+from gpu_worker.testing.pyworker import INSTANCE_ID
 from tests.support.fake_vast import INSTANCE_PRICE
 from tests.support.service import JOBS, wait_for_job
 
@@ -40,7 +41,7 @@ def test_a_job_completes_and_each_worker_request_is_recorded(vast, vast_job, own
     for request in requests:
         assert request.engine == "vastai"
         assert request.http_status == 200
-        assert request.instance_id == "test-instance-7"
+        assert request.instance_id == INSTANCE_ID
         assert request.worker_url == vast.fake.worker_url
         assert request.latency > 0
         assert request.request_idx > 0
