@@ -63,6 +63,7 @@ from voices.prompts import voice_prompt_build, voice_prompt_for
 COLD_START_MESSAGE = "Waiting for a GPU worker to start; synthesis begins when one is ready."
 RETRY_BACKOFF_CAP = 60
 DATABASE_PATIENCE_SECONDS = 60  # how long a run holding a GPU's answer waits for the database
+SEED_STRIDE = 7919  # a prime: a segment's attempts never share a seed
 
 
 def job_dispatch_next_batch(*, job_id: int, wait_ticket: int | None = None) -> Resume | None:
@@ -124,13 +125,20 @@ def engine_synthesize(*, job: SynthesisJob, engine: Engine, segments: list[Segme
     """Send the batch; when the worker clones with another model than the prompt's, rebuild it once."""
     texts = [SegmentText(segment.index, segment.text) for segment in segments]
     first_audio = any(segment.index == 0 for segment in segments)
-    batch = Batch(texts, job.language, batch_voice(job, engine), job.seed, first_audio=first_audio)
+    seed = attempt_seed(job.seed, max(segment.attempts for segment in segments))
+    batch = Batch(texts, job.language, batch_voice(job, engine), seed, first_audio=first_audio)
     try:
         return engine.synthesize(batch, ticket)
     except PromptMismatch as exc:
         worker_request_bill(job=job, segments=segments, engine=engine, error=exc)
         rebuilt = voice_prompt_build(voice=job.stored_voice, engine=engine)
         return engine.synthesize(replace(batch, voice=BatchVoice(name="clone", prompt=bytes(rebuilt.data))), ticket)
+
+
+def attempt_seed(seed: int, attempt: int) -> int:
+    """The job's seed on a segment's first attempt, another on each later one: on the same weights
+    the same seed would make the same runaway or silence the worker refused the last time."""
+    return (seed + (attempt - 1) * SEED_STRIDE) % 2**31
 
 
 def batch_voice(job: SynthesisJob, engine: Engine) -> BatchVoice:

@@ -10,6 +10,8 @@ from django.utils import timezone
 from billing.budgets import budget_exhausted, money
 from billing.services import work_record
 from engines.base import BuiltPrompt, Engine, EngineError, Resume, TransientEngineError, WorkerNotReady
+from engines.models import ModelInUse
+from engines.records import model_in_use
 from voices.models import Voice, VoicePrompt
 
 RETRY_BACKOFF_CAP = 60
@@ -80,5 +82,13 @@ def voice_prompt_failed(*, voice: Voice, error: str) -> None:
 
 
 def voice_prompt_for(*, voice: Voice, engine: Engine) -> VoicePrompt:
-    """The newest prompt of the voice; built now when there is none yet, so a job waits for it."""
-    return voice.prompts.first() or voice_prompt_build(voice=voice, engine=engine)
+    """The voice's prompt for the model the engine's workers last cloned with, else its newest; built
+    now when there is none yet, so a job waits for it. Picked by model, not age: two engines on two
+    models would otherwise each rebuild, and bill, the other's prompt in turn."""
+    model = model_in_use(engine_name=engine.name, voice_kind=ModelInUse.VoiceKind.CLONE)
+    prompts = voice.prompts.all()
+    return (
+        (model and prompts.filter(model=model).first())
+        or prompts.first()
+        or voice_prompt_build(voice=voice, engine=engine)
+    )

@@ -209,3 +209,20 @@ def test_after_a_rebuild_later_jobs_use_the_rebuilt_prompt(owner, gpu_worker):
     assert [request["path"] for request in gpu_worker.requests] == ["/synthesize"]
     second.refresh_from_db()
     assert second.status == "complete"
+
+
+def test_a_job_uses_the_prompt_of_the_model_its_engine_runs_however_old(owner, gpu_worker):
+    voice = Voice.objects.get(public_id=upload_json(owner)["id"])
+    build_voice_prompt(voice.pk)
+    prompt = VoicePrompt.objects.get(voice=voice)
+    first = intake.job_create(account=owner.account, text="Learn my model.", engine="local", voice=voice.public_id)
+    synthesize_job(first.pk)  # the engine's workers are now known to clone with prompt.model
+    VoicePrompt.objects.create(voice=voice, model=OTHER_MODEL, mode="icl", data=as_if_built_by(prompt, OTHER_MODEL))
+    gpu_worker.reset()
+
+    job = intake.job_create(account=owner.account, text="Not the newest one.", engine="local", voice=voice.public_id)
+    synthesize_job(job.pk)
+
+    assert [request["path"] for request in gpu_worker.requests] == ["/synthesize"]
+    job.refresh_from_db()
+    assert job.status == "complete"
