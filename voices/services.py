@@ -84,9 +84,9 @@ def inline_voices_release(voices: models.QuerySet[Voice]) -> int:
     deleted = 0
     for voice in voices.filter(inline=True):
         with transaction.atomic():
-            unused = Voice.objects.select_for_update().filter(pk=voice.pk, jobs__isnull=True).first()
-            if unused:
-                voice_delete(voice=unused)
+            locked = Voice.objects.select_for_update().filter(pk=voice.pk).first()
+            if locked and not locked.jobs.exists():
+                voice_delete(voice=locked)
                 deleted += 1
     return deleted
 
