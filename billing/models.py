@@ -69,6 +69,38 @@ class Spend(UsageRecord):
         verbose_name_plural = "Spend"
 
 
+class WorkTotal(models.Model):
+    """What an account's work on one engine has cost and how many characters it spoke: the sums of
+    its work lines that spoke text (a clone prompt's build speaks none), kept as each line is
+    written, so that estimating a job reads one row, not the ledger."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="work_totals")
+    engine = models.CharField(max_length=20)
+    cost_usd = models.DecimalField(max_digits=18, decimal_places=6, default=0)
+    characters = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["engine", "account"], name="one_work_total_per_engine_account")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} on {self.engine}: ${self.cost_usd} for {self.characters} characters"
+
+
+class MonthlySpend(models.Model):
+    """What an account's ledger lines of one month cost, kept as each line is written, so that a
+    budget reads one row, not the month's lines."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="monthly_spends")
+    month = models.DateField(help_text="The month's first day.")
+    cost_usd = models.DecimalField(max_digits=18, decimal_places=6, default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "month"], name="one_monthly_spend_per_account")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} in {self.month:%Y-%m}: ${self.cost_usd}"
+
+
 class BudgetHold(models.Model):
     """A running job's estimated cost, held against its account's budget until the job ends.
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Q, Sum
 
 from billing.models import UsageRecord
+from billing.services import ledger_line_write
 from engines.console import VastaiConsole
 
 MICRODOLLAR = Decimal("0.000001")
@@ -73,13 +74,14 @@ def reconcile(
         difference = (owed - attributed).quantize(MICRODOLLAR)
         if difference:
             previous = UsageRecord.objects.filter(key__startswith=f"overhead:vastai:{endpoint_id}:{day}:").count()
-            UsageRecord.objects.create(
+            overhead = UsageRecord(
                 key=f"overhead:vastai:{endpoint_id}:{day}:{previous + 1}",
                 kind=UsageRecord.Kind.OVERHEAD,
                 price_source=UsageRecord.PriceSource.CHARGES,
                 cost_usd=difference,
                 day=day,
             )
+            ledger_line_write(overhead)
         results.append(DayReconciliation(day, owed, attributed, difference))
         day += datetime.timedelta(days=1)
     return results

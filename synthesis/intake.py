@@ -57,7 +57,7 @@ def job_create(
     pieces = split_text(text, language, max_length=settings.TTS_WORKER_MAX_LENGTH)
     public_id = new_public_id(engine)
     with transaction.atomic():
-        job_admit(account=account, characters=len(text), job_public_id=public_id)
+        job_admit(account=account, engine=engine, characters=len(text), job_public_id=public_id)
         job = SynthesisJob.objects.create(
             public_id=public_id,
             account=account,
@@ -140,9 +140,11 @@ def stored_voice_for(*, account: Account, choice: VoiceChoice) -> Voice | None:
     return voice_for_inline_clone(account=account, reference=choice.reference, ref_text=choice.ref_text)
 
 
-def job_admit(*, account: Account, characters: int, job_public_id: str) -> None:
-    """Check the account may run one more job of so many characters, and hold its estimate. In a transaction."""
-    account = Account.objects.select_for_update().get(pk=account.pk)  # one admission at a time
+def job_admit(*, account: Account, engine: str, characters: int, job_public_id: str) -> None:
+    """Check the account may run one more job of so many characters on the engine, and hold its
+    estimate against its budget, if it has one. In a transaction: the account's row stays locked
+    until it ends, so one account's admissions happen one at a time."""
+    account = Account.objects.select_for_update().get(pk=account.pk)
     running = SynthesisJob.objects.filter(account=account, status__in=SynthesisJob.UNFINISHED).count()
     most = account.max_active_jobs or settings.TTS_MAX_ACTIVE_JOBS
     if running >= most:
@@ -150,4 +152,4 @@ def job_admit(*, account: Account, characters: int, job_public_id: str) -> None:
             f"{running} jobs are still running; an account may run {most} at once. Wait for some to finish.",
             "too_many_active_jobs",
         )
-    budget_admit(account=account, characters=characters, job_public_id=job_public_id)
+    budget_admit(account=account, engine=engine, characters=characters, job_public_id=job_public_id)

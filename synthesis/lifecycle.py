@@ -54,7 +54,7 @@ def job_retry(*, job: SynthesisJob) -> SynthesisJob:
     with transaction.atomic():
         rerun = segments_unfinished(job)
         characters = sum(len(text) for text in rerun.values_list("text", flat=True))
-        job_admit(account=job.account, characters=characters, job_public_id=job.public_id)
+        job_admit(account=job.account, engine=job.engine, characters=characters, job_public_id=job.public_id)
         segments_requeue(job, rerun)
         if not job_transition(job, Status.PROCESSING, from_=RETRYABLE, audio="", duration=None, waiting_since=None):
             raise Conflict("Job changed while it was being retried; look at it again", "not_retryable")

@@ -4,7 +4,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from billing.models import BudgetHold
+from billing.services import work_record
 from common.errors import DomainError
+from engines.base import WorkerCall
 from gpu_worker.testing.audio import reference_base64
 from synthesis import intake, lifecycle
 from synthesis.models import SynthesisJob
@@ -25,6 +28,19 @@ def spend(account, amount: str) -> None:
     work_line(account, amount)
 
 
+def work_billed(account, engine: str, characters: int, cost: str) -> None:
+    """A worker request of an earlier job that spoke so many characters on the engine, at that cost."""
+    work_record(
+        engine_name=engine,
+        call=WorkerCall(http_status=200, latency=1.0),
+        price_per_hour=Decimal(cost) * 3600,
+        account_id=account.pk,
+        job_public_id=f"{engine}_earlier",
+        characters=characters,
+        gpu_seconds=1.0,
+    )
+
+
 @pytest.mark.django_db
 def test_a_job_over_budget_gets_402_with_the_figures(owner):
     owner.account.monthly_budget_usd = Decimal("1.00")
@@ -39,6 +55,49 @@ def test_a_job_over_budget_gets_402_with_the_figures(owner):
         "This job would exceed the monthly budget of $1.00: $0.50 spent this month, $0.00 held for running jobs, "
         "and this job is estimated at $1.00."
     )
+
+
+@pytest.mark.django_db
+def test_a_job_is_estimated_at_what_a_character_has_cost_the_account_on_its_engine(owner):
+    owner.account.monthly_budget_usd = Decimal("1.00")
+    owner.account.save()
+    work_billed(owner.account, "local", 1000, "0.50")
+    work_billed(owner.account, "vastai", 1000, "2.00")
+
+    response = owner.post(f"{JOBS}?engine=local", {"text": TEXT}, format="json")
+
+    assert response.status_code == 402
+    assert response.json()["error"] == (
+        "This job would exceed the monthly budget of $1.00: $2.50 spent this month, $0.00 held for running jobs, "
+        "and this job is estimated at $0.50."
+    )
+
+
+@pytest.mark.django_db
+def test_a_new_accounts_job_is_estimated_at_what_a_character_has_cost_anyone_on_its_engine(owner, stranger):
+    owner.account.monthly_budget_usd = Decimal("0.10")
+    owner.account.save()
+    work_billed(stranger.account, "local", 1000, "0.30")
+    work_billed(stranger.account, "local", 1000, "0.10")
+    work_billed(stranger.account, "vastai", 1000, "5.00")
+
+    response = owner.post(f"{JOBS}?engine=local", {"text": TEXT}, format="json")
+
+    assert response.status_code == 402
+    assert response.json()["error"] == (
+        "This job would exceed the monthly budget of $0.10: $0.00 spent this month, $0.00 held for running jobs, "
+        "and this job is estimated at $0.20."
+    )
+
+
+@pytest.mark.django_db
+def test_a_job_of_an_account_without_a_budget_holds_nothing(owner, django_capture_on_commit_callbacks):
+    work_billed(owner.account, "local", 1000, "0.50")
+
+    response = owner.post(JOBS, {"text": TEXT}, format="json")
+
+    assert response.status_code == 202
+    assert not BudgetHold.objects.exists()
 
 
 @pytest.mark.django_db

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from billing.models import UsageRecord
+from billing.services import ledger_line_write
 from engines.models import WorkerRequest
 
 
@@ -19,7 +20,7 @@ def work_line(
     day: datetime.date | None = None,
 ) -> UsageRecord:
     request = WorkerRequest.objects.create(engine=engine, http_status=200, latency=1.0)
-    return UsageRecord.objects.create(
+    line = UsageRecord(
         key=f"worker-request:{request.pk}",
         account=account,
         worker_request=request,
@@ -28,13 +29,15 @@ def work_line(
         audio_seconds=Decimal(audio_seconds),
         day=day or timezone.localdate(),
     )
+    return ledger_line_write(line)
 
 
 def overhead_line(cost: str, *, key: str, day: datetime.date | None = None) -> UsageRecord:
-    return UsageRecord.objects.create(
+    line = UsageRecord(
         key=key,
         kind=UsageRecord.Kind.OVERHEAD,
         price_source=UsageRecord.PriceSource.CHARGES,
         cost_usd=Decimal(cost),
         day=day or timezone.localdate(),
     )
+    return ledger_line_write(line)
