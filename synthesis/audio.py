@@ -80,25 +80,18 @@ def silence_write(out: sf.SoundFile, frames: int) -> None:
         out.write(np.zeros(min(BLOCK_FRAMES, frames - start), dtype=np.int16))
 
 
-def read_samples(data: bytes) -> tuple[np.ndarray, int]:
-    samples, sample_rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=False)
-    return samples, sample_rate
-
-
-def convert(wav: bytes, audio_format: str) -> bytes:
-    if audio_format == "wav":
-        return wav
-    samples, sample_rate = read_samples(wav)
-    return encode(samples, sample_rate, audio_format)
-
-
-def converted(wav_path: Path, audio_format: str) -> Path:
-    """The WAV in another format, converted once and kept beside it."""
-    if audio_format == "wav":
-        return wav_path
-    path = wav_path.with_suffix(f".{audio_format}")
-    if not path.exists():
-        partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")
-        partial.write_bytes(convert(wav_path.read_bytes(), audio_format))
-        partial.replace(path)  # atomic: a concurrent request never reads half a file
-    return path
+def convert(wav: Path, destination: Path, audio_format: str) -> None:
+    """Write the WAV at ``wav`` in another format at ``destination``, under a temporary name that
+    is renamed into place once it is whole."""
+    container, subtype, _ = FORMATS[audio_format]
+    partial = partial_path(destination)
+    try:
+        with (
+            sf.SoundFile(wav) as source,
+            sf.SoundFile(partial, "w", source.samplerate, source.channels, subtype, format=container) as out,
+        ):
+            while len(block := source.read(BLOCK_FRAMES, dtype="float32")):
+                out.write(block)
+        partial.replace(destination)
+    finally:
+        partial.unlink(missing_ok=True)  # left only when the conversion failed

@@ -41,6 +41,7 @@ from engines.records import model_in_use_note, worker_request_record
 from engines.registry import get_engine
 from synthesis import audio
 from synthesis.cache import segment_cache_keys, segments_serve_cached, voice_kind
+from synthesis.conversions import job_format_request
 from synthesis.intake import VOICE_ID_PREFIX
 from synthesis.models import Segment, SynthesisJob, job_audio_path
 from synthesis.segments import (
@@ -346,6 +347,8 @@ def job_complete(job: SynthesisJob, segments: list[Segment]) -> None:
             if job_still_closing(job, segments):
                 partial.replace(final)
                 job_transition(job, Status.COMPLETE, audio=name, duration=round(duration, 3))
+                # Robust: the job is complete whatever becomes of the request; a client's request asks again.
+                transaction.on_commit(lambda: job_format_request(job_id=job.pk), robust=True)
     except Exception:
         if SynthesisJob.objects.filter(pk=job.pk, status__in=SynthesisJob.UNFINISHED).exists():
             raise
