@@ -18,7 +18,7 @@ from accounts.throttling import ApiKeyWriteThrottle
 from common.errors import Conflict, InvalidInput
 from common.schema import KEYED, error_responses
 from engines.registry import engine_enabled, engine_names, get_engine
-from synthesis import audio, intake, lifecycle, schema
+from synthesis import audio, conversions, intake, lifecycle, schema
 from synthesis.http import audio_file_response, matches, not_modified
 from synthesis.models import Segment, SynthesisJob
 from synthesis.selectors import job_for_poll, job_get, segment_get
@@ -139,6 +139,8 @@ class JobAudioApi(APIView):
             304: NOT_MODIFIED,
             **error_responses(400, *KEYED, 404, 416),
         },
+        description="The job's audio: `202` until the job is complete, then the WAV; mp3, ogg (Opus) and flac "
+        "are converted after completion and answered `202` until they are made.",
     )
     def get(self, request, job_id: str, audio_format: str):
         job = job_get(account=request.user.account, public_id=job_id)
@@ -146,7 +148,10 @@ class JobAudioApi(APIView):
             raise InvalidInput(f"Unknown format {audio_format!r}: use one of {', '.join(audio.FORMATS)}", "bad_format")
         if job.status != SynthesisJob.Status.COMPLETE:
             return not_ready(job, "Audio")
-        path = audio.converted(Path(job.audio.path), audio_format)
+        path = conversions.job_audio_file(job, audio_format)
+        if not path.exists():
+            conversions.job_audio_conversion_request(job, audio_format)
+            return not_ready(job, f"{audio_format.upper()} audio")
         etag = f"{job.public_id}-{job.finished_at.timestamp():.0f}-{audio_format}"
         return audio_file_response(
             request, path, audio.content_type(audio_format), etag, f"{job.public_id}.{audio_format}"

@@ -1,26 +1,28 @@
-"""Audio the service stores and serves: stitching segments, and the formats a job is served in."""
+"""Audio the service stores and serves: stitching segments, and the formats a job is served in.
+
+Both stream a block of frames at a time: a chapter of hours takes no more memory than a few
+seconds of it.
+"""
 
 import io
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
 SAMPLE_RATE = 24000
+SEGMENT_SUBTYPE = "PCM_16"
+BLOCK_FRAMES = 65536  # about 2.7 s of audio per read and write
 
 # format -> (libsndfile format, subtype, content type)
 FORMATS = {
-    "wav": ("WAV", "PCM_16", "audio/wav"),
+    "wav": ("WAV", SEGMENT_SUBTYPE, "audio/wav"),
     "mp3": ("MP3", "MPEG_LAYER_III", "audio/mpeg"),
     "ogg": ("OGG", "OPUS", "audio/ogg"),
     "flac": ("FLAC", "PCM_16", "audio/flac"),
 }
-
-
-def read_samples(data: bytes) -> tuple[np.ndarray, int]:
-    samples, sample_rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=False)
-    return samples, sample_rate
 
 
 def encode(samples: np.ndarray, sample_rate: int, audio_format: str = "wav") -> bytes:
@@ -30,36 +32,66 @@ def encode(samples: np.ndarray, sample_rate: int, audio_format: str = "wav") -> 
     return buffer.getvalue()
 
 
-def stitch(parts: list[tuple[bytes, int]]) -> tuple[bytes, float]:
-    """Join WAV segments, each followed by its pause in milliseconds, into one 16-bit WAV."""
-    pieces = []
-    for wav, pause_ms in parts:
-        samples, sample_rate = read_samples(wav)
-        if sample_rate != SAMPLE_RATE:
-            raise ValueError(f"segment audio is {sample_rate} Hz, expected {SAMPLE_RATE}")
-        pieces.extend([samples, np.zeros(round(SAMPLE_RATE * pause_ms / 1000), dtype=np.float32)])
-    joined = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
-    return encode(joined, SAMPLE_RATE), len(joined) / SAMPLE_RATE
-
-
-def convert(wav: bytes, audio_format: str) -> bytes:
-    if audio_format == "wav":
-        return wav
-    samples, sample_rate = read_samples(wav)
-    return encode(samples, sample_rate, audio_format)
-
-
 def content_type(audio_format: str) -> str:
     return FORMATS[audio_format][2]
 
 
-def converted(wav_path: Path, audio_format: str) -> Path:
-    """The WAV in another format, converted once and kept beside it."""
-    if audio_format == "wav":
-        return wav_path
-    path = wav_path.with_suffix(f".{audio_format}")
-    if not path.exists():
-        partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")
-        partial.write_bytes(convert(wav_path.read_bytes(), audio_format))
-        partial.replace(path)  # atomic: a concurrent request never reads half a file
-    return path
+def format_path(wav: Path, audio_format: str) -> Path:
+    """Where the audio of the WAV at ``wav`` is kept in another format: beside it."""
+    return wav.with_suffix(f".{audio_format}")
+
+
+def partial_path(path: Path) -> Path:
+    """A fresh name beside ``path`` to write to and then rename: a reader never sees half a file."""
+    return path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")
+
+
+def stitch(parts: Iterable[tuple[Path, int]], destination: Path) -> float:
+    """Write WAV segments, each followed by its pause in milliseconds, into one 16-bit WAV at
+    ``destination``; the seconds of audio written. The samples are copied as they are stored."""
+    frames = 0
+    with sf.SoundFile(destination, "w", SAMPLE_RATE, 1, SEGMENT_SUBTYPE, format="WAV") as out:
+        for path, pause_ms in parts:
+            pause = round(SAMPLE_RATE * pause_ms / 1000)
+            frames += segment_copy(path, out)
+            silence_write(out, pause)
+            frames += pause
+    return frames / SAMPLE_RATE
+
+
+def segment_copy(path: Path, out: sf.SoundFile) -> int:
+    """Copy a segment's samples to ``out``; how many. Only 24 kHz mono 16-bit audio is a segment's."""
+    with sf.SoundFile(path) as segment:
+        if (segment.samplerate, segment.channels, segment.subtype) != (SAMPLE_RATE, 1, SEGMENT_SUBTYPE):
+            raise ValueError(
+                f"segment audio is {segment.samplerate} Hz, {segment.channels} channel(s), {segment.subtype}; "
+                f"expected {SAMPLE_RATE} Hz, mono, {SEGMENT_SUBTYPE}"
+            )
+        copied = 0
+        # Read until the end rather than by the header's frame count: a segment may arrive through a pipe.
+        while len(block := segment.read(BLOCK_FRAMES, dtype="int16")):
+            out.write(block)
+            copied += len(block)
+    return copied
+
+
+def silence_write(out: sf.SoundFile, frames: int) -> None:
+    for start in range(0, frames, BLOCK_FRAMES):
+        out.write(np.zeros(min(BLOCK_FRAMES, frames - start), dtype=np.int16))
+
+
+def convert(wav: Path, destination: Path, audio_format: str) -> None:
+    """Write the WAV at ``wav`` in another format at ``destination``, under a temporary name that
+    is renamed into place once it is whole."""
+    container, subtype, _ = FORMATS[audio_format]
+    partial = partial_path(destination)
+    try:
+        with (
+            sf.SoundFile(wav) as source,
+            sf.SoundFile(partial, "w", source.samplerate, source.channels, subtype, format=container) as out,
+        ):
+            while len(block := source.read(BLOCK_FRAMES, dtype="float32")):
+                out.write(block)
+        partial.replace(destination)
+    finally:
+        partial.unlink(missing_ok=True)  # left only when the conversion failed

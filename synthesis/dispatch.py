@@ -16,9 +16,9 @@ sends the segments again; the request is still recorded, its answer marked lost.
 import time
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
@@ -41,8 +41,9 @@ from engines.records import model_in_use_note, worker_request_record
 from engines.registry import get_engine
 from synthesis import audio
 from synthesis.cache import segment_cache_keys, segments_serve_cached, voice_kind
+from synthesis.conversions import job_format_request
 from synthesis.intake import VOICE_ID_PREFIX
-from synthesis.models import Segment, SynthesisJob
+from synthesis.models import Segment, SynthesisJob, job_audio_path
 from synthesis.segments import (
     Claim,
     claim_cancel,
@@ -319,7 +320,10 @@ def job_stop_for_budget(*, job: SynthesisJob, state: BudgetState) -> None:
 
 
 def job_close_if_done(*, job_id: int) -> None:
-    """Close the job once no segment is waiting or on a GPU: stitch it, or say what failed."""
+    """Close the job once no segment is waiting or on a GPU: stitch it, or say what failed.
+
+    The job's row lock is held to decide, not to stitch: reading a whole chapter takes seconds, and on
+    SQLite the lock is the database's one writer. job_complete takes it again to mark the job."""
     with transaction.atomic():
         job = SynthesisJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.is_finished:  # deleted, canceled, or already closed by another run
@@ -332,16 +336,39 @@ def job_close_if_done(*, job_id: int) -> None:
             segments_unsent_cancel(job)
             error = f"Segment {first.index} failed after {first.attempts} attempt(s): {first.error}"
             job_transition(job, Status.ERROR, error=error)
-        elif all(segment.status == Segment.Status.READY for segment in segments):
-            job_complete(job, segments)
+            return
+        if any(segment.status != Segment.Status.READY for segment in segments):
+            return
+    job_complete(job, segments)
 
 
 def job_complete(job: SynthesisJob, segments: list[Segment]) -> None:
-    """Stitch the segments, with their pauses, into the job's audio, and mark it complete."""
-    parts = []
-    for segment in segments:
-        with segment.audio.open("rb") as stored:
-            parts.append((stored.read(), segment.pause_after_ms))
-    wav, duration = audio.stitch(parts)
-    job.audio.save("audio.wav", ContentFile(wav), save=False)
-    job_transition(job, Status.COMPLETE, audio=job.audio.name, duration=round(duration, 3))
+    """Stitch the segments, with their pauses, into the job's audio under a temporary name, then mark
+    the job complete, unless it changed meanwhile (canceled, deleted, closed by another run): then
+    the stitched file is discarded."""
+    name = job_audio_path(job, "audio.wav")
+    final = Path(job.audio.storage.path(name))
+    partial = audio.partial_path(final)
+    try:
+        duration = audio.stitch([(Path(segment.audio.path), segment.pause_after_ms) for segment in segments], partial)
+        with transaction.atomic():
+            if job_still_closing(job, segments):
+                partial.replace(final)
+                job_transition(job, Status.COMPLETE, audio=name, duration=round(duration, 3))
+                # Robust: the job is complete whatever becomes of the request; a client's request asks again.
+                transaction.on_commit(lambda: job_format_request(job_id=job.pk), robust=True)
+    except Exception:
+        if SynthesisJob.objects.filter(pk=job.pk, status__in=SynthesisJob.UNFINISHED).exists():
+            raise
+        # Canceled or deleted while it was stitched: what failed was reading or writing its files.
+    finally:
+        partial.unlink(missing_ok=True)  # left only when the stitch is not kept
+
+
+def job_still_closing(job: SynthesisJob, segments: list[Segment]) -> bool:
+    """Whether the job is still unfinished, with the ready segments it was stitched from; the job's
+    row stays locked until the transaction ends."""
+    if not SynthesisJob.objects.select_for_update().filter(pk=job.pk, status__in=SynthesisJob.UNFINISHED).first():
+        return False
+    now = list(job.segments.order_by("index").values_list("pk", "status", "audio"))
+    return now == [(segment.pk, Segment.Status.READY, segment.audio.name) for segment in segments]

@@ -8,7 +8,7 @@ themselves, and chain the next run; leases and requeue_stalled_jobs recover a ru
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from synthesis import dispatch, lifecycle, runs
+from synthesis import conversions, dispatch, lifecycle, runs
 
 
 @shared_task
@@ -21,6 +21,12 @@ def synthesize_job(job_id: int, wait_ticket: int | None = None) -> None:
         return
     if resume is not None:
         runs.run_send(job_id, resume.ticket)
+
+
+@shared_task
+def convert_job_audio(job_id: int, audio_format: str) -> None:
+    """Make a complete job's audio in mp3, ogg or flac. Safe to run twice: the second returns at once."""
+    conversions.job_audio_convert(job_id=job_id, audio_format=audio_format)
 
 
 @shared_task
