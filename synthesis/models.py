@@ -71,7 +71,8 @@ class SynthesisJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        # The second counts an account's running jobs at every admission.
+        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["account", "status"])]
 
     def __str__(self) -> str:
         return self.public_id
