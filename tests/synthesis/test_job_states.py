@@ -18,6 +18,8 @@ SYNTHESIS = Path(__file__).resolve().parents[2] / "synthesis"
 
 @pytest.fixture
 def job(owner, django_capture_on_commit_callbacks):
+    owner.account.monthly_budget_usd = Decimal("100.00")  # a budget, so the job holds its estimate
+    owner.account.save()
     return intake.job_create(account=owner.account, text="A sentence to move around.", engine="local")
 
 
